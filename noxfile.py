@@ -1,0 +1,61 @@
+"""Developer tasks. `nox` runs the default sessions: lint and tests (the CI gate).
+
+Every session installs what it needs into its own virtual environment and passes
+`posargs` through, e.g. `nox -s tests -- -k files -x`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(str(p.parent) for p in ROOT.glob("plugins/*/pyproject.toml"))
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+def _install_project(session: nox.Session) -> None:
+    editable = ["-e", "./sdk"]
+    for plugin in PLUGINS:
+        editable += ["-e", plugin]
+    session.install(*editable)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff (lint and format check) and mypy over the SDK and the connectors."""
+    session.install("ruff>=0.6", "mypy>=1.10", "types-PyYAML")
+    _install_project(session)
+    session.run("ruff", "check", ".", *session.posargs)
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite: the host, the connectors, docs and meta-tests, real installs."""
+    session.install("pytest>=8", "hatchling>=1.24", "build>=1.2", "jsonschema>=4.18")
+    _install_project(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Regenerate the generated reference pages (docs/reference/) from the code."""
+    _install_project(session)
+    session.run("python", "-m", "hookline._docgen", "--write", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks under benchmarks/: each compares against a baseline measured in the same run."""
+    session.install("build>=1.2", "hatchling>=1.24")
+    _install_project(session)
+    scripts = sorted(ROOT.glob("benchmarks/bench_*.py"))
+    selected = [s for s in scripts if not session.posargs or s.stem in session.posargs]
+    for script in selected:
+        session.run("python", str(script))

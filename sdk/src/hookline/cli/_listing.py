@@ -1,0 +1,131 @@
+"""Commands that show what is installed: ``connectors``, ``plugins``, ``info``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from hookline.cli._output import echo_json, echo_table
+
+_REFRESH = click.option(
+    "--refresh", is_flag=True, help="Verify every installed one again, ignoring the cache."
+)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array for machines.")
+@_REFRESH
+def connectors(as_json: bool, refresh: bool) -> None:
+    """List the installed connectors, and why any of them is broken.
+
+    Each connector is loaded on its own, once per installation (the verdict is cached
+    until it is reinstalled); a broken one is listed with a one-line reason and never
+    stops the others. HOOKLINE_DISABLE_PLUGINS (comma-separated ids) skips some.
+    """
+    from hookline._inventory import list_connectors
+
+    rows = list_connectors(refresh=refresh)
+    if as_json:
+        echo_json([row.to_dict() for row in rows])
+        return
+    if not rows:
+        click.echo(
+            "No connectors installed. Install one with pip, e.g. `pip install hookline-files`."
+        )
+        return
+    echo_table(
+        ["id", "kind", "status", "package", "version"],
+        [[r.id, r.kind or "?", r.status, r.package, r.version] for r in rows],
+    )
+    for row in rows:
+        if row.error:
+            click.echo(f"{row.id}: {row.error}", err=True)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array for machines.")
+@_REFRESH
+def plugins(as_json: bool, refresh: bool) -> None:
+    """List the installed cross-cutting plugins (transforms, observers)."""
+    from hookline._inventory import list_plugins
+
+    rows = list_plugins(refresh=refresh)
+    if as_json:
+        echo_json([row.to_dict() for row in rows])
+        return
+    if not rows:
+        click.echo("No cross-cutting plugins installed.")
+        return
+    echo_table(
+        ["id", "status", "package", "version", "hooks"],
+        [[r.id, r.status, r.package, r.version, ", ".join(r.hooks)] for r in rows],
+    )
+    for row in rows:
+        if row.error:
+            click.echo(f"{row.id}: {row.error}", err=True)
+
+
+@click.command()
+@click.argument("connector_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def info(connector_id: str, as_json: bool) -> None:
+    """Describe an installed connector: kind, capabilities and its settings."""
+    from hookline._schema import secret_fields
+    from hookline.plugins import open_connector
+
+    connector = open_connector(connector_id)
+    described = connector.info
+    schema = connector.config_schema()
+    data: dict[str, Any] = {
+        "id": described.id,
+        "title": described.title,
+        "description": described.description,
+        "kind": described.kind,
+        "version": described.version,
+        "package": connector.package,
+        "api_version": described.api_version,
+        "capabilities": list(described.capabilities),
+        "hosts": list(described.hosts),
+        "hooks": connector.implemented_hooks(),
+        "config_schema": schema,
+        "secret_fields": secret_fields(schema),
+    }
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{described.id} {described.version}  ({connector.package})")
+    if described.title:
+        click.echo(described.title)
+    if described.description:
+        click.echo(described.description)
+    click.echo(f"kind: {described.kind}")
+    click.echo(f"capabilities: {', '.join(described.capabilities) or '-'}")
+    click.echo(f"hosts: {', '.join(described.hosts) or '-'}")
+    click.echo("settings:")
+    for line in _settings_lines(schema):
+        click.echo(f"  {line}")
+
+
+def _settings_lines(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    lines = []
+    required = set(schema.get("required", []))
+    for name, sub in schema.get("properties", {}).items():
+        kind = sub.get("type") or (
+            "one of " + ", ".join(map(str, sub["enum"])) if "enum" in sub else "any"
+        )
+        marks = []
+        if name in required:
+            marks.append("required")
+        if sub.get("secret"):
+            marks.append("secret")
+        if "default" in sub:
+            marks.append(f"default {sub['default']!r}")
+        text = f"{prefix}{name} ({kind}{'; ' + '; '.join(marks) if marks else ''})"
+        if sub.get("description"):
+            text += f": {sub['description']}"
+        lines.append(text)
+        nested = sub.get("items", sub) if sub.get("type") == "array" else sub
+        if nested.get("properties"):
+            lines += _settings_lines(nested, prefix + "  ")
+    return lines

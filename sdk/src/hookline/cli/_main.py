@@ -1,0 +1,157 @@
+"""The entry point: the command group, the ``--debug`` switch, and error mapping."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from hookline._version import __version__
+
+DEBUG_ENV = "HOOKLINE_DEBUG"
+
+
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they are run or listed."""
+
+    _commands = {
+        "connectors": ("hookline.cli._listing", "connectors"),
+        "plugins": ("hookline.cli._listing", "plugins"),
+        "info": ("hookline.cli._listing", "info"),
+        "check": ("hookline.cli._phases", "check"),
+        "discover": ("hookline.cli._phases", "discover"),
+        "read": ("hookline.cli._phases", "read"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self._commands)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self._commands.get(cmd_name)
+        if target is None:
+            return None
+        import importlib
+
+        module = importlib.import_module(target[0])
+        command: click.Command = getattr(module, target[1])
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="hookline")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show tracebacks, debug logs and every hook call (secrets stay masked).",
+)
+def cli(debug: bool) -> None:
+    """hookline: install connectors, inspect them, read and sync data.
+
+    Connectors are pip-installable packages; `hookline connectors` lists the installed
+    ones. Config files are YAML or JSON; write secrets as ${env:NAME} or ${file:PATH}.
+    """
+
+
+def _debug_requested(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def _setup_logging(debug: bool) -> None:
+    from hookline._logging import configure
+
+    configure(debug=debug)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
+
+    ``--debug`` is accepted anywhere on the command line.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    if debug:
+        args = [a for a in args if a != "--debug"]
+        args.insert(0, "--debug")
+    if args and args[0] not in ("--version", "-V", "--help", "-h"):
+        _setup_logging(debug)
+    code = _run(args, debug)
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _run(args: list[str], debug: bool) -> int:
+    try:
+        cli.main(args=args, prog_name="hookline", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        _err("aborted")
+        return 130
+    except click.ClickException as exc:
+        _err(exc.format_message(), usage=_usage(exc))
+        return 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except Exception as exc:
+        return _report(exc, debug)
+    return 0
+
+
+def _usage(exc: click.ClickException) -> str | None:
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None:
+        return None
+    return f"Try '{ctx.command_path} --help' for help."
+
+
+def _report(exc: Exception, debug: bool) -> int:
+    from hookline.errors import ConfigError, HooklineError
+    from hookline.secrets import redact
+
+    if isinstance(exc, HooklineError):
+        if debug:
+            click.echo(redact(traceback.format_exc()), err=True)
+        if isinstance(exc, ConfigError):
+            for problem in exc.problems:
+                _err(str(problem))
+        else:
+            _err(str(exc))
+        return exc.exit_code
+    # An unexpected exception is a bug: keep its traceback, masked.
+    click.echo(redact(traceback.format_exc()), err=True)
+    _err(
+        f"unexpected {type(exc).__name__}: this is a bug in hookline or in a connector; "
+        "run again with --debug and report it"
+    )
+    return 1
+
+
+def _err(message: str, usage: str | None = None) -> None:
+    from hookline.secrets import redact
+
+    if usage:
+        click.echo(usage, err=True)
+    for line in message.splitlines() or [""]:
+        click.echo(redact(f"error: {line}"), err=True)
+
+
+def _silence_stdout() -> None:
+    # The reader of our output went away (`| head`): stop quietly, without the
+    # "Exception ignored ... BrokenPipeError" noise at interpreter exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+logging.getLogger("hookline").addHandler(logging.NullHandler())

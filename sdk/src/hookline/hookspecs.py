@@ -1,0 +1,242 @@
+"""The hook specifications: the whole contract between the host and a connector.
+
+These are the only hook declarations in hookline. A connector implements the hooks it
+needs with :data:`hookline.hookimpl`; the host calls them through :mod:`hookline.plugins`.
+
+The host builds one plugin manager per connector in use, holding that connector and the
+cross-cutting plugins (group ``hookline.plugins``), so a call reaches exactly one connector.
+Every hook supports pluggy wrappers (``@hookimpl(wrapper=True)``), which observe or wrap a
+phase of any connector.
+
+Hooks are grouped by phase, in the order a sync calls them:
+
+* Identity: :func:`hookline_describe`
+* Connection: :func:`hookline_auth`, :func:`hookline_check`
+* Discovery: :func:`hookline_discover`
+* Reading: :func:`hookline_read`
+* In flight: :func:`hookline_transform`
+* Writing: :func:`hookline_write`
+
+Reading, transforming and writing are called per *batch*: a pluggy call costs about a
+microsecond, which per record would dominate a fast pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from hookline.models import (
+        Batch,
+        Catalog,
+        CheckResult,
+        ConfiguredStream,
+        ConnectorContext,
+        ConnectorInfo,
+        State,
+        TransformBatch,
+        WriteResult,
+    )
+
+__all__ = [
+    "PROJECT_NAME",
+    "hookline_auth",
+    "hookline_check",
+    "hookline_describe",
+    "hookline_discover",
+    "hookline_read",
+    "hookline_transform",
+    "hookline_write",
+    "hookspec",
+]
+
+#: The pluggy project name that ties specifications and implementations together.
+PROJECT_NAME = "hookline"
+
+#: Marks a function as a hook specification (host side only).
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+# -- Identity --------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_describe() -> ConnectorInfo:
+    """Say who the connector is.
+
+    Called once when the connector is loaded, before any other hook, and again whenever
+    metadata is shown (``hookline info``, the registry). It must be cheap and must not
+    touch the network.
+
+    Returns:
+        The connector's :class:`~hookline.models.ConnectorInfo`: id (equal to its
+        entry-point name), version, kind, config model with secret fields typed
+        :class:`~hookline.Secret`, capabilities, hosts and hook API version.
+
+    Calling convention: first result wins (``firstresult``); only the connector implements
+    it. Wrappers are supported. Since 0.1.
+    """
+
+
+# -- Connection ------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_auth(config: Any, context: ConnectorContext) -> Any:
+    """Establish the connection from the configuration and its credentials.
+
+    Called once per run (and per command), before check, discover, read or write.
+
+    Args:
+        config: the connector's configuration, an instance of its ``config_model``
+            (already validated; secrets are :class:`~hookline.Secret`).
+        context: where relative paths start and which logger to use.
+
+    Returns:
+        A connection object handed unchanged to every later hook as ``connection``:
+        an ``httpx.Client``, a database connection, resolved paths. ``None`` means the
+        connector needs no connection object. If the object has a ``close()`` method the
+        host calls it when the run ends.
+
+    Raises:
+        hookline.errors.AuthError: credentials are refused or unusable; the message says
+            which setting to fix (never the secret's value).
+
+    Calling convention: first result wins; only the connector implements it. Wrappers are
+    supported. Since 0.1.
+    """
+
+
+@hookspec(firstresult=True)
+def hookline_check(config: Any, connection: Any) -> CheckResult:
+    """Probe cheaply that the connection works (``hookline check``).
+
+    Called on demand, after :func:`hookline_auth`. It should make the smallest request
+    that proves credentials and reachability (one page of one resource, a ``SELECT 1``).
+
+    Args:
+        config: the connector's validated configuration.
+        connection: what :func:`hookline_auth` returned.
+
+    Returns:
+        A :class:`~hookline.models.CheckResult`; ``ok=False`` with a message that says
+        what to fix. ``None`` (not implemented) counts as passed once auth succeeded.
+
+    Calling convention: first result wins; only the connector implements it. Wrappers are
+    supported. Since 0.1.
+    """
+
+
+# -- Discovery -------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_discover(config: Any, connection: Any) -> Catalog:
+    """List the streams the source offers.
+
+    Called once per run, after :func:`hookline_auth`, and by ``hookline discover``. Two
+    calls with the same configuration and data must return the same catalog.
+
+    Args:
+        config: the connector's validated configuration.
+        connection: what :func:`hookline_auth` returned.
+
+    Returns:
+        A :class:`~hookline.models.Catalog`: for each stream its name, JSON Schema,
+        primary key, cursor field and sync modes.
+
+    Calling convention: first result wins; only source connectors implement it. Wrappers
+    are supported. Since 0.1.
+    """
+
+
+# -- Reading ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_read(
+    config: Any, connection: Any, stream: ConfiguredStream, state: State | None
+) -> Iterable[Batch]:
+    """Read one stream, yielding batches of records with the state after each batch.
+
+    Called once per selected stream per run. The host iterates the result lazily and may
+    stop early; it commits a batch's ``state`` only once the batch is delivered.
+
+    Args:
+        config: the connector's validated configuration.
+        connection: what :func:`hookline_auth` returned.
+        stream: the stream to read and its sync mode. With ``sync_mode == "full"`` the
+            connector reads everything and ignores ``state``.
+        state: the state from the last delivered batch of an earlier read, or ``None`` on
+            the first read.
+
+    Returns:
+        An iterable (usually a generator) of :class:`~hookline.models.Batch`. Each batch's
+        ``state`` must be JSON-serializable and must let a later read continue right after
+        that batch: resuming from it yields exactly the records that follow.
+
+    Calling convention: first result wins; only source connectors implement it. Wrappers
+    are supported (a wrapper sees the iterable, not each batch). Since 0.1.
+    """
+
+
+# -- In flight -------------------------------------------------------------------------
+
+
+@hookspec
+def hookline_transform(stream: ConfiguredStream, batch: TransformBatch) -> None:
+    """Change a batch of records in flight, between read and write.
+
+    Called once per batch, for every plugin that implements it: the connector's own and
+    every cross-cutting plugin (group ``hookline.plugins``). Order: implementations marked
+    ``tryfirst`` run first, then plugins in the order they were registered (the connector,
+    then cross-cutting plugins sorted by name), then those marked ``trylast``. Each one
+    sees the batch as the previous one left it.
+
+    Args:
+        stream: the stream the records belong to.
+        batch: the records in flight. Replace or edit ``batch.records``; move a record that
+            cannot be transformed to ``batch.rejected`` with the reason (it goes to the
+            dead-letter store) instead of raising.
+
+    Returns:
+        ``None``: the hook works on ``batch`` in place. Raise
+        :class:`~hookline.errors.TransformError` only when the whole batch cannot go on.
+
+    Calling convention: all implementations are called. Wrappers are supported. Since 0.1.
+    """
+
+
+# -- Writing ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_write(
+    config: Any, connection: Any, stream: ConfiguredStream, batch: Batch
+) -> WriteResult:
+    """Deliver one batch to the destination, durably.
+
+    Called once per batch, in read order. When it returns, the records it counts as
+    written must survive a crash: the host then commits ``batch.state``. Writing the same
+    batch twice under ``upsert`` must not duplicate records.
+
+    Args:
+        config: the connector's validated configuration.
+        connection: what :func:`hookline_auth` returned.
+        stream: the stream the batch belongs to (its schema, primary key, write mode).
+        batch: the records to store.
+
+    Returns:
+        A :class:`~hookline.models.WriteResult`: how many records were stored and which
+        were rejected, each with the reason.
+
+    Raises:
+        hookline.errors.WriteError: the batch as a whole could not be stored; nothing of
+            it may be counted as delivered.
+
+    Calling convention: first result wins; only destination connectors implement it.
+    Wrappers are supported. Since 0.1.
+    """

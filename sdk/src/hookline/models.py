@@ -1,0 +1,258 @@
+"""The values that pass between the host and connectors.
+
+All models are frozen attrs classes. A record is a plain ``dict`` (JSON-compatible values);
+records travel in batches, never one hook call per record.
+
+Where a record goes, in order::
+
+    hookline_read      -> Batch(records, state)       one stream, one batch at a time
+    hookline_transform -> TransformBatch              every transform plugin, in order
+    hookline_write     -> WriteResult                 the destination stores the batch
+    (runner)           -> the batch's state is committed only after the write succeeded
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "KINDS",
+    "SYNC_MODES",
+    "WRITE_MODES",
+    "Batch",
+    "Catalog",
+    "CheckResult",
+    "ConfiguredStream",
+    "ConnectorContext",
+    "ConnectorInfo",
+    "Record",
+    "RejectedRecord",
+    "State",
+    "Stream",
+    "TransformBatch",
+    "WriteResult",
+    "valid_connector_id",
+]
+
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from hookline._version import API_VERSION
+
+#: One record: a JSON-compatible mapping of field name to value.
+Record = dict[str, Any]
+#: A stream's state: a JSON-compatible mapping the connector alone interprets.
+State = dict[str, Any]
+
+#: What a connector can be: a source, a destination, or both.
+KINDS = ("source", "destination", "both")
+#: How a stream can be read: everything each time, or what is new since the state.
+SYNC_MODES = ("full", "incremental")
+#: How a destination stores a stream's records.
+WRITE_MODES = ("append", "upsert", "replace")
+
+_CONNECTOR_ID = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
+
+
+def _tuple_of_str(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _streams(value: Iterable[Stream]) -> tuple[Stream, ...]:
+    return tuple(value)
+
+
+def _rejected(value: Iterable[RejectedRecord]) -> tuple[RejectedRecord, ...]:
+    return tuple(value)
+
+
+def valid_connector_id(value: str) -> bool:
+    """Return whether ``value`` is a valid connector id (lowercase, digits, ``-`` and ``_``)."""
+    return bool(_CONNECTOR_ID.match(value))
+
+
+@attrs.frozen
+class ConnectorInfo:
+    """Who a connector is; returned by its ``hookline_describe`` hook.
+
+    Attributes:
+        id: the connector id; must equal its entry-point name.
+        version: the connector's own version.
+        kind: ``"source"``, ``"destination"`` or ``"both"``.
+        title: a human name, such as ``"Local files"``.
+        description: one or two sentences on what it connects to.
+        config_model: the attrs class its configuration is structured into, or ``None``
+            when it takes no configuration. Fields typed :class:`hookline.Secret` are secret.
+        capabilities: what it can do, such as ``("incremental", "upsert")``.
+        hosts: the network hosts it talks to (empty for local connectors).
+        api_version: the hookline hook API generation it was written for.
+    """
+
+    id: str
+    version: str
+    kind: str = attrs.field(validator=attrs.validators.in_(KINDS))
+    title: str = ""
+    description: str = ""
+    config_model: type | None = None
+    capabilities: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    hosts: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    api_version: int = API_VERSION
+
+    @property
+    def is_source(self) -> bool:
+        """Whether the connector can be read from."""
+        return self.kind in ("source", "both")
+
+    @property
+    def is_destination(self) -> bool:
+        """Whether the connector can be written to."""
+        return self.kind in ("destination", "both")
+
+
+@attrs.frozen
+class ConnectorContext:
+    """What the host tells a connector about the run it takes part in.
+
+    Attributes:
+        base_dir: the directory relative paths in the config are relative to (the config
+            or pipeline file's directory).
+        logger: the logger the connector should log to; its output is redacted.
+    """
+
+    base_dir: Path = attrs.field(factory=Path.cwd, converter=Path)
+    logger: logging.Logger = attrs.field(factory=lambda: logging.getLogger("hookline.connector"))
+
+
+@attrs.frozen
+class Stream:
+    """One stream a source offers: a named, typed collection of records.
+
+    Attributes:
+        name: unique within the connector.
+        schema: the JSON Schema of one record (an ``object`` schema).
+        primary_key: the fields that identify a record (empty when there is none).
+        cursor_field: the field that grows as records change, for incremental reads.
+        sync_modes: the modes the stream supports (``"full"``, ``"incremental"``).
+    """
+
+    name: str
+    schema: dict[str, Any] = attrs.field(factory=lambda: {"type": "object", "properties": {}})
+    primary_key: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    cursor_field: str | None = None
+    sync_modes: tuple[str, ...] = attrs.field(default=("full",), converter=_tuple_of_str)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the stream as JSON-compatible data (the ``discover`` output)."""
+        return {
+            "name": self.name,
+            "schema": self.schema,
+            "primary_key": list(self.primary_key),
+            "cursor_field": self.cursor_field,
+            "sync_modes": list(self.sync_modes),
+        }
+
+
+@attrs.frozen
+class Catalog:
+    """Every stream a source offers; returned by ``hookline_discover``."""
+
+    streams: tuple[Stream, ...] = attrs.field(default=(), converter=_streams)
+
+    def get(self, name: str) -> Stream | None:
+        """Return the stream called ``name``, or ``None``."""
+        for stream in self.streams:
+            if stream.name == name:
+                return stream
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        """The stream names, in catalog order."""
+        return [s.name for s in self.streams]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the catalog as JSON-compatible data."""
+        return {"streams": [s.to_dict() for s in self.streams]}
+
+
+@attrs.frozen
+class ConfiguredStream:
+    """A stream as selected for one read or write, with how to sync and store it.
+
+    Attributes:
+        stream: the stream as discovered (with any overrides applied).
+        sync_mode: ``"full"`` reads everything; ``"incremental"`` continues from the state.
+        write_mode: ``"append"``, ``"upsert"`` (on the primary key) or ``"replace"``.
+    """
+
+    stream: Stream
+    sync_mode: str = attrs.field(default="full", validator=attrs.validators.in_(SYNC_MODES))
+    write_mode: str = attrs.field(default="append", validator=attrs.validators.in_(WRITE_MODES))
+
+    @property
+    def name(self) -> str:
+        """The stream's name."""
+        return self.stream.name
+
+
+@attrs.frozen
+class Batch:
+    """Records read from one stream, and the state that holds once they are delivered.
+
+    Attributes:
+        records: the records, in the order read.
+        state: the stream's state after these records; persisting it means "everything up
+            to here was delivered". ``None`` when the source keeps no state.
+    """
+
+    records: list[Record]
+    state: State | None = None
+
+
+@attrs.define
+class TransformBatch:
+    """A batch in flight through the transform hooks (mutable, on purpose).
+
+    Each ``hookline_transform`` implementation may replace or edit ``records`` and move
+    records it cannot handle to ``rejected`` with a reason; the next implementation sees
+    the result.
+    """
+
+    records: list[Record]
+    rejected: list[RejectedRecord] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class RejectedRecord:
+    """A record that was set aside, and why (it goes to the dead-letter store)."""
+
+    record: Record
+    reason: str
+
+
+@attrs.frozen
+class CheckResult:
+    """The outcome of the ``hookline_check`` probe."""
+
+    ok: bool
+    message: str = ""
+
+
+@attrs.frozen
+class WriteResult:
+    """What the destination did with one batch.
+
+    Attributes:
+        written: how many records it stored durably.
+        rejected: the records it refused, each with the reason.
+    """
+
+    written: int
+    rejected: tuple[RejectedRecord, ...] = attrs.field(default=(), converter=_rejected)

@@ -1,0 +1,109 @@
+"""Entry-point discovery: nothing imported to list, conflicts, disabling, the cache."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from hookline._loading import find_entries, search_path
+from hookline.errors import ConnectorNotFound, PluginLoadError
+from hookline.plugins import list_connectors, open_connector
+from support.fake_site import add_distribution
+
+
+def _imports(log: Path) -> list[str]:
+    return log.read_text().split() if log.exists() else []
+
+
+def test_finding_imports_nothing(installed: Path) -> None:
+    found = find_entries()
+    assert [e.id for e in found] == ["broken", "memory", "twin", "twin"]
+    assert _imports(installed) == []
+    memory = found[1]
+    assert (memory.package, memory.version, memory.target) == (
+        "hookline-memory",
+        "1.0",
+        "memory_pkg:plugin",
+    )
+    assert memory.fingerprint
+
+
+def test_two_distributions_claiming_one_id_are_both_reported(installed: Path) -> None:
+    twins = [e for e in find_entries() if e.id == "twin"]
+    assert len(twins) == 2
+    for twin in twins:
+        assert twin.conflict == (
+            "id 'twin' is claimed by hookline-twin-a 1.0 and hookline-twin-b 1.0; "
+            "uninstall all but one of them"
+        )
+    with pytest.raises(PluginLoadError, match="claimed by"):
+        open_connector("twin")
+
+
+def test_a_broken_connector_never_stops_the_others(installed: Path) -> None:
+    rows = {(r.id, r.package): r for r in list_connectors()}
+    assert rows[("memory", "hookline-memory")].status == "ok"
+    assert rows[("memory", "hookline-memory")].kind == "both"
+    broken = rows[("broken", "hookline-broken")]
+    assert broken.status == "broken"
+    assert broken.error == "import failed: ModuleNotFoundError: No module named 'no_such_module_x'"
+    assert rows[("twin", "hookline-twin-a")].status == "broken"
+    assert open_connector("memory").id == "memory"
+
+
+def test_verdicts_are_cached_until_reinstalled(installed: Path, tmp_path: Path) -> None:
+    first = list_connectors()
+    assert sorted(_imports(installed)) == ["broken_pkg", "memory_pkg"]
+    installed.unlink()
+    assert list_connectors() == first
+    assert _imports(installed) == [], "a second listing imports nothing"
+    # Reinstalling rewrites RECORD: that one connector is verified again.
+    record = tmp_path / "site" / "hookline_broken-1.0.dist-info" / "RECORD"
+    record.write_text("broken_pkg.py,,\n")
+    assert list_connectors() == first
+    assert _imports(installed) == ["broken_pkg"]
+    installed.unlink()
+    sys.modules.pop("memory_pkg")
+    list_connectors(refresh=True)
+    assert sorted(_imports(installed)) == ["broken_pkg", "memory_pkg"]
+
+
+def test_editable_installs_are_verified_every_time(installed: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "site" / "hookline_memory-1.0.dist-info"
+    (dist / "direct_url.json").write_text('{"url": "file:///src", "dir_info": {"editable": true}}')
+    list_connectors()
+    list_connectors()
+    assert _imports(installed).count("memory_pkg") == 1  # imported once per process...
+    assert [e.fingerprint for e in find_entries() if e.id == "memory"] == [""]  # ...never cached
+
+
+def test_disabled_connectors_are_skipped(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOKLINE_DISABLE_PLUGINS", "broken, twin")
+    assert [e.id for e in find_entries()] == ["memory"]
+    assert [r.id for r in list_connectors()] == ["memory"]
+    assert "broken_pkg" not in _imports(installed)
+    with pytest.raises(ConnectorNotFound, match="disabled by HOOKLINE_DISABLE_PLUGINS"):
+        open_connector("broken")
+
+
+def test_unknown_id_suggests_close_ones(installed: Path) -> None:
+    with pytest.raises(ConnectorNotFound, match="did you mean memory"):
+        open_connector("memroy")
+
+
+def test_first_distribution_on_the_path_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early, late = tmp_path / "early", tmp_path / "late"
+    add_distribution(early, "hookline-x", "2.0", {"x": "x_new:plugin"})
+    add_distribution(late, "hookline-x", "1.0", {"x": "x_old:plugin"})
+    add_distribution(late, "unrelated", "1.0", {"tool": "t:main"}, group="console_scripts")
+    monkeypatch.setattr("hookline._loading.search_path", lambda: [str(early), str(late)])
+    assert [(e.id, e.version, e.target) for e in find_entries()] == [("x", "2.0", "x_new:plugin")]
+
+
+def test_search_path_is_sys_path() -> None:
+    assert search_path()[-1] == (os.sys.path[-1] or ".")  # type: ignore[attr-defined]

@@ -1,0 +1,68 @@
+"""Config JSON Schema derived from attrs models: types, defaults, secrets, validity."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+import jsonschema
+import pytest
+
+from hookline import Secret
+from hookline._schema import config_schema, secret_fields
+
+
+@attrs.frozen
+class Auth:
+    """Credentials."""
+
+    username: str
+    password: Secret
+
+
+@attrs.frozen
+class Settings:
+    """Settings of an imaginary shop connector."""
+
+    base_url: str = attrs.field(metadata={"description": "Where the API lives."})
+    auth: Auth
+    page_size: int = 100
+    mode: Literal["fast", "safe"] = "safe"
+    tags: tuple[str, ...] = ()
+    timeout: float | None = None
+    extra_keys: tuple[Secret, ...] = ()
+
+
+def test_schema_types_defaults_and_required() -> None:
+    schema = config_schema(Settings)
+    props = schema["properties"]
+    assert schema["required"] == ["base_url", "auth"]
+    assert schema["additionalProperties"] is False
+    assert schema["title"] == "Settings of an imaginary shop connector."
+    assert props["base_url"] == {"type": "string", "description": "Where the API lives."}
+    assert props["page_size"] == {"type": "integer", "default": 100}
+    assert props["mode"] == {"enum": ["fast", "safe"], "default": "safe"}
+    assert props["tags"] == {"type": "array", "items": {"type": "string"}, "default": []}
+    assert props["timeout"]["anyOf"] == [{"type": "number"}, {"type": "null"}]
+    assert props["auth"]["properties"]["password"]["secret"] is True
+
+
+def test_secret_fields_are_found_at_any_depth() -> None:
+    assert secret_fields(config_schema(Settings)) == ["$.auth.password", "$.extra_keys[]"]
+
+
+def test_schema_is_valid_and_validates_a_config() -> None:
+    schema = config_schema(Settings)
+    validator = jsonschema.Draft202012Validator
+    validator.check_schema(schema)
+    good = {"base_url": "https://x", "auth": {"username": "u", "password": "p"}}
+    validator(schema).validate(good)
+    with pytest.raises(jsonschema.ValidationError):
+        validator(schema).validate({**good, "unknown": 1})
+
+
+def test_no_model_means_no_settings() -> None:
+    schema = config_schema(None)
+    jsonschema.Draft202012Validator(schema).validate({})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema).validate({"a": 1})
