@@ -107,3 +107,15 @@ def test_first_distribution_on_the_path_wins(
 
 def test_search_path_is_sys_path() -> None:
     assert search_path()[-1] == (os.sys.path[-1] or ".")  # type: ignore[attr-defined]
+
+
+def test_listing_with_some_disabled_keeps_their_verdicts(
+    installed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    list_connectors()
+    monkeypatch.setenv("HOOKLINE_DISABLE_PLUGINS", "broken")
+    list_connectors()
+    monkeypatch.delenv("HOOKLINE_DISABLE_PLUGINS")
+    installed.unlink()
+    list_connectors()
+    assert _imports(installed) == []

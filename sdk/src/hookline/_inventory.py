@@ -181,10 +181,7 @@ class _Cache:
         if entry.conflict:
             return {"status": "broken", "error": entry.conflict}
         key = self._key(entry)
-        found = self.old.get(key) if key else None
-        if found is not None and key:
-            self.new[key] = found
-        return found
+        return self.old.get(key) if key else None
 
     def put(self, entry: Entry, verdict: dict[str, Any]) -> None:
         key = self._key(entry)
@@ -192,9 +189,16 @@ class _Cache:
             self.new[key] = verdict
 
     def save(self) -> None:
-        if self.new == self.old:
+        """Add the new verdicts; forget older installations of the same distributions.
+
+        Verdicts of connectors not listed this time (disabled ones, say) are kept.
+        """
+        if not self.new:
             return
-        payload = {"format": _CACHE_FORMAT, "hookline": self.stamp, "entries": self.new}
+        replaced = {key.split("|", 2)[1] for key in self.new}
+        kept = {k: v for k, v in self.old.items() if k.split("|", 2)[1] not in replaced}
+        entries = {**kept, **self.new}
+        payload = {"format": _CACHE_FORMAT, "hookline": self.stamp, "entries": entries}
         import tempfile
 
         try:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 
-from hookline.secrets import redact
-
 
 class RedactingFilter(logging.Filter):
     """Mask every registered secret in a log record's final message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from hookline.secrets import redact
+
         message = record.getMessage()
         masked = redact(message)
         if masked != message or record.args:

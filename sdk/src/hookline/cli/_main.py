@@ -114,8 +114,8 @@ def _usage(exc: click.ClickException) -> str | None:
 
 
 def _report(exc: Exception, debug: bool) -> int:
+    from hookline.cli._output import redact
     from hookline.errors import ConfigError, HooklineError
-    from hookline.secrets import redact
 
     if isinstance(exc, HooklineError):
         if debug:
@@ -136,7 +136,7 @@ def _report(exc: Exception, debug: bool) -> int:
 
 
 def _err(message: str, usage: str | None = None) -> None:
-    from hookline.secrets import redact
+    from hookline.cli._output import redact
 
     if usage:
         click.echo(usage, err=True)

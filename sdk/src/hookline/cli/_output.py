@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
 
+def redact(text: str) -> str:
+    """Mask registered secrets in ``text``.
+
+    Secrets are registered by :mod:`hookline.secrets` as they are structured; when that
+    module was never imported no secret can be known, and nothing needs importing.
+    """
+    module = sys.modules.get("hookline.secrets")
+    return str(module.redact(text)) if module is not None else text
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON, with secrets masked."""
     import orjson
-
-    from hookline.secrets import redact
 
     text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
     click.echo(redact(text))
