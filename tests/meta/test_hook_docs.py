@@ -17,7 +17,8 @@ HOOKS = _docgen.hook_functions()
 def test_every_declared_hook_is_listed() -> None:
     declared = sorted(n for n in dir(hookspecs) if n.startswith("hookline_"))
     assert sorted(f.__name__ for f in HOOKS) == declared
-    assert {"describe", "auth", "check", "discover", "read", "transform", "write"} == {
+    phases = {"describe", "auth", "check", "discover", "read", "transform", "write"}
+    assert phases | {"write_start", "write_finish"} == {
         f.__name__.removeprefix("hookline_") for f in HOOKS
     }
 

@@ -209,6 +209,39 @@ def test_hook_write(memory: MemoryConnector) -> None:
     assert memory.written == {"numbers": [{"id": 1}]}
 
 
+def test_hook_write_start(memory: MemoryConnector) -> None:
+    connector, config, connection = _open(memory)
+    stream = ConfiguredStream(Stream("numbers"), write_mode="replace")
+    connector.write_start(config, connection, stream)
+    assert memory.calls[-1] == "start numbers"
+    assert memory.staged == {"numbers": []}
+    with pytest.raises(ValueError, match="schema_policy"):
+        ConfiguredStream(Stream("numbers"), schema_policy="loose")
+
+
+def test_hook_write_finish(memory: MemoryConnector) -> None:
+    connector, config, connection = _open(memory)
+    memory.written["numbers"] = [{"id": 0}]
+    stream = ConfiguredStream(Stream("numbers"), write_mode="replace")
+    connector.write_start(config, connection, stream)
+    connector.write(config, connection, stream, Batch([{"id": 1}, {"id": 2}]))
+    assert memory.written["numbers"] == [{"id": 0}], "replace is staged until finished"
+    connector.write_finish(config, connection, stream)
+    assert memory.written["numbers"] == [{"id": 1}, {"id": 2}]
+    assert memory.calls[-2:] == ["start numbers", "finish numbers"]
+
+
+def test_write_start_and_finish_are_optional() -> None:
+    class Plain(MemoryConnector):
+        hookline_write_start = None  # type: ignore[assignment]
+        hookline_write_finish = None  # type: ignore[assignment]
+
+    connector, config, connection = _open(Plain())
+    stream = ConfiguredStream(Stream("numbers"))
+    connector.write_start(config, connection, stream)
+    connector.write_finish(config, connection, stream)
+
+
 def test_hook_write_rejects_wrong_result(memory: MemoryConnector) -> None:
     class BadWrite(MemoryConnector):
         @hookimpl

@@ -37,6 +37,7 @@ class MemoryConnector:
 
     def __init__(self) -> None:
         self.written: dict[str, list[dict[str, Any]]] = {}
+        self.staged: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[str] = []
 
     @hookimpl
@@ -87,8 +88,23 @@ class MemoryConnector:
             yield Batch(records, {"next": high})
 
     @hookimpl
+    def hookline_write_start(self, stream: ConfiguredStream) -> None:
+        self.calls.append(f"start {stream.name}")
+        if stream.write_mode == "replace":
+            self.staged[stream.name] = []
+
+    @hookimpl
     def hookline_write(self, stream: ConfiguredStream, batch: Batch) -> WriteResult:
         good = [r for r in batch.records if isinstance(r.get("id"), int)]
         bad = [RejectedRecord(r, "id is not an integer") for r in batch.records if r not in good]
-        self.written.setdefault(stream.name, []).extend(good)
+        if stream.write_mode == "replace":
+            self.staged[stream.name].extend(good)
+        else:
+            self.written.setdefault(stream.name, []).extend(good)
         return WriteResult(written=len(good), rejected=bad)
+
+    @hookimpl
+    def hookline_write_finish(self, stream: ConfiguredStream) -> None:
+        self.calls.append(f"finish {stream.name}")
+        if stream.write_mode == "replace":
+            self.written[stream.name] = self.staged.pop(stream.name)

@@ -15,7 +15,8 @@ Hooks are grouped by phase, in the order a sync calls them:
 * Discovery: :func:`hookline_discover`
 * Reading: :func:`hookline_read`
 * In flight: :func:`hookline_transform`
-* Writing: :func:`hookline_write`
+* Writing: :func:`hookline_write_start`, :func:`hookline_write`,
+  :func:`hookline_write_finish`
 
 Reading, transforming and writing are called per *batch*: a pluggy call costs about a
 microsecond, which per record would dominate a fast pipeline.
@@ -50,6 +51,8 @@ __all__ = [
     "hookline_read",
     "hookline_transform",
     "hookline_write",
+    "hookline_write_finish",
+    "hookline_write_start",
     "hookspec",
 ]
 
@@ -211,6 +214,53 @@ def hookline_transform(stream: ConfiguredStream, batch: TransformBatch) -> None:
 
 
 # -- Writing ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_write_start(config: Any, connection: Any, stream: ConfiguredStream) -> None:
+    """Prepare the destination for one stream's batches in this run.
+
+    Called once per stream per run, before its first :func:`hookline_write`, even when the
+    stream turns out to have no records. Create the table or file from
+    ``stream.stream.schema`` here, apply the schema policy (``stream.schema_policy``), and
+    for ``write_mode == "replace"`` set up the staging area the batches go to (dropping
+    any left over by an earlier, interrupted run).
+
+    Args:
+        config: the connector's validated configuration.
+        connection: what :func:`hookline_auth` returned.
+        stream: the stream about to be written: schema, primary key, write mode, policy.
+
+    Returns:
+        ``None``. Raise :class:`~hookline.errors.WriteError` when the stream cannot be
+        written (for example a schema change that ``freeze`` forbids).
+
+    Calling convention: first result wins; destinations implement it when they need to
+    prepare (it is optional). Wrappers are supported. Since 0.1.
+    """
+
+
+@hookspec(firstresult=True)
+def hookline_write_finish(config: Any, connection: Any, stream: ConfiguredStream) -> None:
+    """Complete one stream after its last batch was written.
+
+    Called once per stream per run, after every batch was written successfully; never
+    after a failed write. For ``write_mode == "replace"`` this is where the staged data
+    replaces the old, atomically: readers see the old data or the new, never a mix. The
+    host commits a ``replace`` stream's final state only after this returns.
+
+    Args:
+        config: the connector's validated configuration.
+        connection: what :func:`hookline_auth` returned.
+        stream: the stream that was written.
+
+    Returns:
+        ``None``. Raise :class:`~hookline.errors.WriteError` if the data cannot be made
+        final; the old data must then stay as it was.
+
+    Calling convention: first result wins; optional for destinations. Wrappers are
+    supported. Since 0.1.
+    """
 
 
 @hookspec(firstresult=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "KINDS",
+    "SCHEMA_POLICIES",
     "SYNC_MODES",
     "WRITE_MODES",
     "Batch",
@@ -53,6 +54,8 @@ KINDS = ("source", "destination", "both")
 SYNC_MODES = ("full", "incremental")
 #: How a destination stores a stream's records.
 WRITE_MODES = ("append", "upsert", "replace")
+#: What a destination does when records bring a new field or another type.
+SCHEMA_POLICIES = ("evolve", "freeze")
 
 _CONNECTOR_ID = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 
@@ -190,11 +193,16 @@ class ConfiguredStream:
         stream: the stream as discovered (with any overrides applied).
         sync_mode: ``"full"`` reads everything; ``"incremental"`` continues from the state.
         write_mode: ``"append"``, ``"upsert"`` (on the primary key) or ``"replace"``.
+        schema_policy: ``"evolve"``: a new field adds a column and a type conflict widens
+            it; ``"freeze"``: either fails the run with a clear message.
     """
 
     stream: Stream
     sync_mode: str = attrs.field(default="full", validator=attrs.validators.in_(SYNC_MODES))
     write_mode: str = attrs.field(default="append", validator=attrs.validators.in_(WRITE_MODES))
+    schema_policy: str = attrs.field(
+        default="evolve", validator=attrs.validators.in_(SCHEMA_POLICIES)
+    )
 
     @property
     def name(self) -> str:

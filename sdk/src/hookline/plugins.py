@@ -184,6 +184,16 @@ class Connector:
             self._pm.hook.hookline_transform(stream=stream, batch=batch)
         return batch
 
+    def write_start(self, config: Any, connection: Any, stream: ConfiguredStream) -> None:
+        """Call ``hookline_write_start`` before a stream's first batch (if implemented)."""
+        with self._phase(stream.name):
+            self._pm.hook.hookline_write_start(config=config, connection=connection, stream=stream)
+
+    def write_finish(self, config: Any, connection: Any, stream: ConfiguredStream) -> None:
+        """Call ``hookline_write_finish`` after a stream's last batch (if implemented)."""
+        with self._phase(stream.name):
+            self._pm.hook.hookline_write_finish(config=config, connection=connection, stream=stream)
+
     def write(
         self, config: Any, connection: Any, stream: ConfiguredStream, batch: Batch
     ) -> WriteResult:
