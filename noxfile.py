@@ -28,7 +28,7 @@ def _install_project(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Ruff (lint and format check) and mypy over the SDK and the connectors."""
-    session.install("ruff>=0.6", "mypy>=1.10", "types-PyYAML")
+    session.install("ruff>=0.6", "mypy>=1.10", "types-PyYAML", "types-jmespath")
     _install_project(session)
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")

@@ -134,6 +134,9 @@ def structure(data: Any, model: type[T], *, source: str, path: str = "$") -> T:
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
         problems = [_problem(line, source) for line in _messages(exc, path)]
         raise ConfigError(problems) from None
+    except AttributeError:
+        # A scalar where a mapping belongs (cattrs calls .items() on it).
+        raise ConfigError([ConfigProblem(source, "expected a mapping", path)]) from None
 
 
 def _messages(exc: Exception, path: str) -> list[str]:

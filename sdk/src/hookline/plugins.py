@@ -177,6 +177,10 @@ class Connector:
                     return
             yield batch
 
+    def has_transforms(self) -> bool:
+        """Whether any plugin implements ``hookline_transform`` (else calling it is moot)."""
+        return bool(self._pm.hook.hookline_transform.get_hookimpls())
+
     def transform(self, stream: ConfiguredStream, records: list[Record]) -> TransformBatch:
         """Pass ``records`` through every ``hookline_transform`` implementation, in order."""
         batch = TransformBatch(records=records)

@@ -25,6 +25,9 @@ class _LazyGroup(click.Group):
         "check": ("hookline.cli._phases", "check"),
         "discover": ("hookline.cli._phases", "discover"),
         "read": ("hookline.cli._phases", "read"),
+        "run": ("hookline.cli._run", "run"),
+        "runs": ("hookline.cli._run", "runs"),
+        "state": ("hookline.cli._run", "state"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,155 @@
+"""Commands of the main job: ``run``, ``runs``, ``state show`` and ``state reset``."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hookline.cli._output import echo_json, echo_table
+
+_PIPELINE = click.argument(
+    "pipeline_path", metavar="PIPELINE", type=click.Path(dir_okay=False, path_type=Path)
+)
+
+
+@click.command()
+@_PIPELINE
+@click.option(
+    "--stream", "-s", "streams", multiple=True, metavar="NAME", help="Run only this stream."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON, no progress.")
+def run(pipeline_path: Path, streams: tuple[str, ...], as_json: bool) -> None:
+    """Run a pipeline: read, map, write, and commit state after each delivered batch.
+
+    Exit status: 0 when every stream succeeded, 1 when the run failed, 2 when the
+    pipeline or a config is wrong (nothing is read then), 130 when interrupted.
+    """
+    from hookline.cli._progress import choose_progress
+    from hookline.pipeline import load_pipeline
+    from hookline.runner import run_pipeline
+
+    pipeline = load_pipeline(pipeline_path)
+    progress = choose_progress(quiet=as_json)
+    manager = progress if hasattr(progress, "__enter__") else contextlib.nullcontext()
+    with manager:
+        result = run_pipeline(pipeline, streams=streams, progress=progress)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _summary(result)
+    if result.status == "interrupted":
+        raise click.exceptions.Exit(130)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _summary(result: Any) -> None:
+    rows = [
+        [
+            name,
+            r.status,
+            f"{r.read:,}",
+            f"{r.written:,}",
+            f"{r.failed:,}",
+            f"{r.seconds:.1f}",
+            f"{r.records_per_second:,.0f}",
+        ]
+        for name, r in result.streams.items()
+    ]
+    echo_table(["stream", "status", "read", "written", "failed", "seconds", "records/s"], rows)
+    click.echo(
+        f"run {result.run_id} of {result.pipeline}: {result.status} in {result.seconds:.1f}s"
+    )
+    if any(r.failed for r in result.streams.values()):
+        click.echo(f"failed records are in {result.dead_letter_dir}")
+    if result.error:
+        for line in result.error.split("; stream "):
+            text = line if line.startswith("stream ") else f"stream {line}"
+            click.echo(f"error: {text}", err=True)
+
+
+@click.command()
+@_PIPELINE
+@click.option("--limit", default=20, show_default=True, help="How many runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def runs(pipeline_path: Path, limit: int, as_json: bool) -> None:
+    """Show a pipeline's run history, newest first."""
+    from hookline._statestore import StateStore
+    from hookline.pipeline import load_pipeline
+
+    pipeline = load_pipeline(pipeline_path)
+    history = StateStore(pipeline.state_dir).runs(pipeline.name, limit)
+    if as_json:
+        echo_json(history)
+        return
+    if not history:
+        click.echo(f"{pipeline.name} has not run yet.")
+        return
+    rows = []
+    for item in history:
+        summary = item["summary"] or {}
+        totals = [sum(s[k] for s in summary.values()) for k in ("read", "written", "failed")]
+        seconds = (item["finished_at"] or item["started_at"]) - item["started_at"]
+        rows.append(
+            [item["id"], _when(item["started_at"]), item["status"], *totals, f"{seconds:.1f}"]
+        )
+    echo_table(["run", "started", "status", "read", "written", "failed", "seconds"], rows)
+
+
+@click.group()
+def state() -> None:
+    """Show or reset what a pipeline remembers between runs."""
+
+
+@state.command("show")
+@_PIPELINE
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def state_show(pipeline_path: Path, as_json: bool) -> None:
+    """Show each stream's committed state."""
+    from hookline._statestore import StateStore
+    from hookline.pipeline import load_pipeline
+
+    pipeline = load_pipeline(pipeline_path)
+    states = StateStore(pipeline.state_dir).all(pipeline.name)
+    if as_json:
+        echo_json({name: value for name, (value, _) in states.items()})
+        return
+    if not states:
+        click.echo(f"{pipeline.name} has no state: the next run reads everything.")
+        return
+    for name, (value, at) in states.items():
+        click.echo(f"{name} (committed {_when(at)}):")
+        import orjson
+
+        click.echo(
+            "  " + orjson.dumps(value, option=orjson.OPT_INDENT_2).decode().replace("\n", "\n  ")
+        )
+
+
+@state.command("reset")
+@_PIPELINE
+@click.option(
+    "--stream", "-s", "streams", multiple=True, metavar="NAME", help="Reset only this stream."
+)
+def state_reset(pipeline_path: Path, streams: tuple[str, ...]) -> None:
+    """Forget the state, so the next run reads the stream(s) from the start."""
+    from hookline._statestore import StateStore
+    from hookline.pipeline import load_pipeline
+
+    pipeline = load_pipeline(pipeline_path)
+    reset = StateStore(pipeline.state_dir).reset(pipeline.name, list(streams) or None)
+    unknown = sorted(set(streams) - set(reset))
+    for name in reset:
+        click.echo(f"reset {name}")
+    if unknown:
+        raise click.UsageError(f"no state to reset for: {', '.join(unknown)}")
+    if not reset:
+        click.echo("nothing to reset")
+
+
+def _when(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,110 @@
+"""The demo as a user runs it: `hookline run`, again, then again after new orders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.venvs import ROOT, run
+
+EXAMPLE = ROOT / "examples" / "shop-to-warehouse"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    copy = tmp_path / "shop"
+    shutil.copytree(
+        EXAMPLE, copy, ignore=shutil.ignore_patterns(".hookline", "warehouse.db*", "state.json")
+    )
+    return copy
+
+
+def _hookline(*args: str) -> tuple[int, str, str]:
+    result = run([sys.executable, "-m", "hookline", *args])
+    return result.returncode, result.stdout, result.stderr
+
+
+def _totals(out: str) -> dict[str, int]:
+    streams = json.loads(out)["streams"]
+    return {name: counts["written"] for name, counts in streams.items()}
+
+
+def test_demo_runs_resumes_and_loads_exactly_the_new_orders(demo: Path) -> None:
+    pipeline = str(demo / "pipeline.yaml")
+    code, out, err = _hookline("run", pipeline, "--json")
+    assert code == 0, err
+    assert _totals(out) == {"customers": 200, "products": 50, "orders": 2000}
+
+    with sqlite3.connect(demo / "warehouse.db") as db:
+        name, email = db.execute("SELECT full_name, email FROM customers WHERE id = 1").fetchone()
+        total_type = db.execute("SELECT typeof(total) FROM orders LIMIT 1").fetchone()[0]
+        customer = db.execute("SELECT customer FROM orders WHERE id = 1").fetchone()[0]
+    assert name.count(" ") >= 1 and email == email.lower()
+    assert total_type == "real"
+    assert isinstance(customer, int)
+
+    code, out, err = _hookline("run", pipeline, "--json")
+    assert code == 0, err
+    assert _totals(out) == {"customers": 0, "products": 0, "orders": 0}
+
+    added = run(
+        [sys.executable, str(demo / "generate.py"), "--out", str(demo / "data"), "--append", "25"]
+    )
+    assert added.returncode == 0, added.stderr
+    code, out, err = _hookline("run", pipeline, "--json")
+    assert code == 0, err
+    assert _totals(out) == {"customers": 0, "products": 0, "orders": 25}
+    with sqlite3.connect(demo / "warehouse.db") as db:
+        assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == 2025
+
+    code, out, _ = _hookline("runs", pipeline, "--json")
+    assert [r["status"] for r in json.loads(out)] == ["succeeded"] * 3
+    code, out, _ = _hookline("state", "show", pipeline, "--json")
+    assert sorted(json.loads(out)) == ["customers", "orders", "products"]
+
+
+def test_state_reset_reads_a_stream_again(demo: Path) -> None:
+    pipeline = str(demo / "pipeline.yaml")
+    assert _hookline("run", pipeline, "--json")[0] == 0
+    code, out, _ = _hookline("state", "reset", pipeline, "--stream", "products")
+    assert (code, out.strip()) == (0, "reset products")
+    code, out, _ = _hookline("run", pipeline, "--json")
+    assert _totals(out) == {"customers": 0, "products": 50, "orders": 0}
+    with sqlite3.connect(demo / "warehouse.db") as db:
+        assert db.execute("SELECT count(*) FROM products").fetchone()[0] == 50
+    code, _, err = _hookline("state", "reset", pipeline, "--stream", "nope")
+    assert code == 2 and "no state to reset for: nope" in err
+
+
+def test_bad_pipeline_exit_2_every_problem(demo: Path) -> None:
+    bad = demo / "bad.yaml"
+    bad.write_text(
+        "source: {connector: files, config_file: source.yaml}\n"
+        "destination: {connector: sqlite, config: {path: w.db, synchronous: sometimes}}\n"
+        "streams:\n  orders:\n    map: [{renme: {a: b}}]\n  ordres: {}\n"
+    )
+    code, out, err = _hookline("run", str(bad))
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert any("$.destination.config.synchronous" in line for line in lines), lines
+    assert any("unknown step 'renme'" in line for line in lines), lines
+    assert len(lines) == 2, lines
+    assert "Traceback" not in err
+    # With the configs right, the stream names are checked against what the source offers.
+    bad.write_text(bad.read_text().replace("sometimes", "full").replace("renme", "rename"))
+    code, _, err = _hookline("run", str(bad))
+    assert code == 2
+    assert "$.streams.ordres" in err and "did you mean 'orders'" in err
+
+
+def test_failed_run_exits_1_and_says_why(demo: Path) -> None:
+    (demo / "data" / "orders" / "orders-0003.jsonl").write_text('{"id": 9999, "broken\n')
+    code, out, err = _hookline("run", str(demo / "pipeline.yaml"))
+    assert code == 1
+    assert "orders-0003.jsonl" in err and "error: stream 'orders'" in err
+    assert "failed" in out
