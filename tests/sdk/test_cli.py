@@ -162,3 +162,16 @@ def test_unknown_connector_exit_2(installed: Any, capsys: pytest.CaptureFixture[
 def test_bad_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "read")
     assert code == 2 and "Missing argument 'ID'" in err
+
+
+def test_failed_check_exits_1(
+    installed: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MEMORY_TOKEN", CANARY)
+    config = tmp_path / "zero.yaml"
+    config.write_text("token: ${env:MEMORY_TOKEN}\nrows: 0\n")
+    code, out, _ = _run(capsys, "check", "memory", "--config", str(config))
+    assert (code, out.strip()) == (1, "failed: 0 rows")

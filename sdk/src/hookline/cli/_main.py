@@ -89,7 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: list[str], debug: bool) -> int:
     try:
-        cli.main(args=args, prog_name="hookline", standalone_mode=False)
+        # Without standalone mode, click returns the code of an Exit raised in a command.
+        returned = cli.main(args=args, prog_name="hookline", standalone_mode=False)
+        if isinstance(returned, int):
+            return returned
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:

@@ -1,0 +1,409 @@
+"""Turning one batch of records into rows: checks by column, not by record.
+
+:func:`prepare_batch` takes the table's columns as last known and a batch, and returns the
+rows to insert, the records set aside (each with the reason), and the schema changes the
+batch needs (new columns, columns to widen). It touches no database, so it runs before the
+write lock is taken. Everything is done a column at a time with C-level loops
+(``operator.itemgetter``, ``zip``, ``set(map(type, ...))``, ``map(orjson.dumps, ...)``); a
+Python loop runs only over a column that holds something unusual.
+
+A record is set aside, and the rest of the batch goes on, when it has a value with no JSON
+form (a ``set``, a ``datetime``), a number JSON cannot hold (NaN, infinity), an integer a
+REAL column would round (beyond 2**53), a field name that cannot be a column, a missing or
+null primary key (when the key matters: ``upsert`` and keyed ``replace``), or a key value of
+another type than its column (key columns never widen).
+
+Under ``schema_policy: freeze`` a new field or a type conflict raises
+:class:`~hookline.errors.WriteError` naming the field and both types; nothing of the batch
+is written.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PreparedBatch", "TableShape", "prepare_batch"]
+
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+import orjson
+
+from hookline.errors import WriteError
+from hookline.models import Record, RejectedRecord
+from hookline_sqlite._names import column_problem, fold
+from hookline_sqlite._tables import Column
+from hookline_sqlite._types import (
+    ACCEPTS,
+    JSON_TYPES,
+    REAL_EXACT_LIMIT,
+    affinity,
+    declared_type,
+    encode_values,
+    json_type,
+    json_type_name,
+    kind_for_values,
+)
+
+_NONE = type(None)
+
+
+@attrs.frozen
+class TableShape:
+    """The table a stream's batches go to, as the connector last saw it.
+
+    Attributes:
+        stream: the stream name (for messages).
+        table: the table the rows go to (the staging table of a ``replace``).
+        columns: its columns, in table order.
+        key: the primary key fields whose values must be present (empty when the key
+            does not matter for the write mode).
+        freeze: whether the schema policy is ``freeze``.
+    """
+
+    stream: str
+    table: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    freeze: bool = False
+    names: tuple[str, ...] = attrs.field(init=False)
+    name_set: frozenset[str] = attrs.field(init=False)
+    folded: dict[str, str] = attrs.field(init=False)
+    getter: Callable[[Record], Any] | None = attrs.field(init=False)
+
+    @names.default
+    def _names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @name_set.default
+    def _name_set(self) -> frozenset[str]:
+        return frozenset(self.names)
+
+    @folded.default
+    def _folded(self) -> dict[str, str]:
+        return {fold(name): name for name in self.names}
+
+    @getter.default
+    def _getter(self) -> Callable[[Record], Any] | None:
+        return operator.itemgetter(*self.names) if len(self.names) > 1 else None
+
+
+@attrs.frozen
+class PreparedBatch:
+    """A batch ready to insert.
+
+    Attributes:
+        columns: the table's columns after the batch's changes, in the rows' order.
+        new_columns: columns to add (already in ``columns``).
+        widen: columns to widen to ``json``, as they are now.
+        rows: one tuple per record to store, its values as the record holds them.
+        encoded: the columns whose values are bound in another form (JSON text), by
+            position, with those values.
+        records: the records behind ``rows``, in the same order.
+        rejected: the records set aside, each with the reason.
+    """
+
+    columns: tuple[Column, ...]
+    new_columns: tuple[Column, ...] = ()
+    widen: tuple[Column, ...] = ()
+    rows: list[tuple[Any, ...]] = attrs.field(factory=list)
+    encoded: tuple[tuple[int, list[Any]], ...] = ()
+    records: list[Record] = attrs.field(factory=list)
+    rejected: list[RejectedRecord] = attrs.field(factory=list)
+
+    def bound(self) -> Iterable[tuple[Any, ...]]:
+        """Return the rows as they are bound to the ``INSERT``, one tuple per record.
+
+        With encoded columns the tuples are made one at a time as they are consumed, so
+        a batch never holds a second full set of row tuples.
+        """
+        if not self.encoded:
+            return self.rows
+        sources: list[Iterable[Any]] = [
+            map(operator.itemgetter(i), self.rows) for i in range(len(self.columns))
+        ]
+        for index, values in self.encoded:
+            sources[index] = values
+        return zip(*sources, strict=True)
+
+
+class _SetAside(Exception):
+    """Some records of the batch must be set aside; the batch is analysed again without."""
+
+    def __init__(self, reasons: dict[int, str]) -> None:
+        super().__init__(f"{len(reasons)} record(s)")
+        self.reasons = reasons
+
+
+def prepare_batch(shape: TableShape, records: Sequence[Any]) -> PreparedBatch:
+    """Check a batch against the table and return its rows (see the module).
+
+    Raises:
+        WriteError: under ``freeze``, the batch brings a new field or a type conflict.
+    """
+    rejected: list[RejectedRecord] = []
+    good: list[Record] = list(records)
+    if set(map(type, good)) - {dict}:
+        good = []
+        for record in records:
+            if isinstance(record, dict):
+                good.append(record)
+            else:
+                rejected.append(RejectedRecord(record, "not a record (a mapping of fields)"))
+    while True:
+        try:
+            prepared = _analyse(shape, good)
+        except _SetAside as aside:
+            for index in sorted(aside.reasons):
+                rejected.append(RejectedRecord(good[index], aside.reasons[index]))
+            good = [r for i, r in enumerate(good) if i not in aside.reasons]
+            continue
+        if rejected:
+            prepared = attrs.evolve(prepared, rejected=rejected)
+        return prepared
+
+
+def _new_names(shape: TableShape, records: list[Record]) -> list[str]:
+    """Return the fields of the batch the table lacks, in the order first seen."""
+    keys: set[Any] = set().union(*records)
+    new = keys - shape.name_set
+    if not new:
+        return []
+    reasons: dict[int, str] = {}
+    unusable: dict[Any, str] = {}
+    seen: dict[str, Any] = {}
+    for name in sorted(new, key=str):
+        problem = column_problem(name)
+        if problem is not None:
+            unusable[name] = f"field name {name!r} cannot be a column name ({problem})"
+            continue
+        folded = fold(name)
+        column = shape.folded.get(folded)
+        other = column if column is not None else seen.get(folded)
+        if other is not None:
+            what = "column" if column is not None else "field"
+            unusable[name] = (
+                f"field {name!r} and {what} {other!r} differ only in letter case, which "
+                "SQLite column names ignore; rename one of them with a mapping"
+            )
+            continue
+        seen[folded] = name
+    if unusable:
+        for index, record in enumerate(records):
+            for name in unusable:
+                if name in record:
+                    reasons[index] = unusable[name]
+                    break
+        raise _SetAside(reasons)
+    ordered: dict[str, None] = {}
+    for record in records:
+        for name in record:
+            if name in new and name not in ordered:
+                ordered[name] = None
+                if len(ordered) == len(new):
+                    return list(ordered)
+    return list(ordered)
+
+
+def _rows(names: Sequence[str], records: list[Record]) -> list[tuple[Any, ...]]:
+    """Return one tuple of values per record, in the order of ``names`` (missing: None)."""
+    if len(names) == 1:
+        (only,) = names
+        return [(record.get(only),) for record in records]
+    return [tuple(map(record.get, names)) for record in records]
+
+
+def _column(rows: list[tuple[Any, ...]], index: int) -> list[Any]:
+    """Return the values of one column (a list of references, no new objects)."""
+    return list(map(operator.itemgetter(index), rows))
+
+
+def _not_finite(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> list[int]:
+    """Return the positions of NaN and infinite floats in a column."""
+    values = map(operator.itemgetter(index), rows)
+    try:
+        if types <= {int, float, _NONE}:
+            total = sum(filter(None, values))
+        else:
+            total = sum(v for v in values if type(v) is float)
+        if math.isfinite(total):
+            return []
+    except OverflowError:
+        pass
+    column = _column(rows, index)
+    return [i for i, v in enumerate(column) if type(v) is float and not math.isfinite(v)]
+
+
+def _too_large_for_real(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> list[int]:
+    """Return the positions of the integers in a column that a REAL column would round."""
+    if types <= {int, float, _NONE}:
+        values = map(operator.itemgetter(index), rows)
+        try:
+            if max(map(abs, filter(None, values)), default=0) <= REAL_EXACT_LIMIT:
+                return []
+        except OverflowError:
+            pass
+    limit = REAL_EXACT_LIMIT
+    column = _column(rows, index)
+    return [i for i, v in enumerate(column) if type(v) is int and not -limit <= v <= limit]
+
+
+def _json_types(
+    rows: list[tuple[Any, ...]], index: int, types: set[type], name: str, reasons: dict[int, str]
+) -> set[str]:
+    """Return the JSON types in a column; values that have none go to ``reasons``."""
+    found: set[str] = set()
+    unknown = False
+    for type_ in types:
+        if type_ is _NONE:
+            continue
+        known = JSON_TYPES.get(type_)
+        if known is None:
+            unknown = True
+        else:
+            found.add(known)
+    if unknown:
+        for i, value in enumerate(_column(rows, index)):
+            if value is None or type(value) in JSON_TYPES:
+                continue
+            kind = json_type(value)
+            if kind is None:
+                reasons.setdefault(
+                    i,
+                    f"field {name!r} holds a {type(value).__name__}, which has no JSON form; "
+                    "convert it with a mapping",
+                )
+            else:
+                found.add(kind)
+    return found
+
+
+def _freeze_new(shape: TableShape, name: str, types: set[str]) -> WriteError:
+    return WriteError(
+        f"field {name!r} ({json_type_name(types) or 'null'}) is not a column of table "
+        f"{shape.table!r}; schema_policy freeze forbids new columns: add the column to the "
+        "table, drop the field with a mapping, or set schema_policy evolve",
+        stream=shape.stream,
+    )
+
+
+def _freeze_conflict(shape: TableShape, column: Column, types: set[str]) -> WriteError:
+    return WriteError(
+        f"field {column.name!r} holds {json_type_name(types)} values, but its column in "
+        f"table {shape.table!r} holds {column.kind}; schema_policy freeze forbids changing "
+        "a column's type: fix the values (a mapping can cast them) or set schema_policy "
+        "evolve",
+        stream=shape.stream,
+    )
+
+
+def _extract(shape: TableShape, records: list[Record]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Return the batch's new fields and its rows (table columns, then the new fields).
+
+    The usual batch (every record has exactly the table's columns) costs one
+    ``itemgetter`` pass and one ``len`` pass; anything else also collects the key set.
+    """
+    if shape.getter is not None:
+        try:
+            rows: list[tuple[Any, ...]] = list(map(shape.getter, records))
+        except KeyError:
+            pass
+        else:
+            if set(map(len, records)) == {len(shape.names)}:
+                return [], rows
+    new = _new_names(shape, records)
+    if shape.freeze and new:
+        values = [(record.get(new[0]),) for record in records]
+        types = {type(value) for (value,) in values}
+        raise _freeze_new(shape, new[0], _json_types(values, 0, types, new[0], {}))
+    names = [*shape.names, *new]
+    if not names:
+        reason = "the record has no fields, and the table no columns"
+        raise _SetAside(dict.fromkeys(range(len(records)), reason))
+    return new, _rows(names, records)
+
+
+def _analyse(shape: TableShape, records: list[Record]) -> PreparedBatch:
+    """Analyse a batch; raise :class:`_SetAside` when records must be set aside."""
+    if not records:
+        return PreparedBatch(columns=shape.columns)
+    new, rows = _extract(shape, records)
+    names = [*shape.names, *new]
+    key = set(shape.key)
+    reasons: dict[int, str] = {}
+    analysed: list[tuple[Column, set[type], set[str]]] = []
+
+    for index, name in enumerate(names):
+        types = set(map(type, map(operator.itemgetter(index), rows)))
+        if _NONE in types and name in key:
+            for i, value in enumerate(_column(rows, index)):
+                if value is None:
+                    reasons.setdefault(i, f"primary key field {name!r} is missing or null")
+        found = _json_types(rows, index, types, name, reasons)
+        if index < len(shape.columns):
+            column = shape.columns[index]
+        else:
+            kind = kind_for_values(found)
+            declared = declared_type(kind)
+            column = Column(name, kind, affinity(declared), declared, None, name in key)
+        if "number" in found:
+            for i in _not_finite(rows, index, types):
+                reasons.setdefault(i, f"field {name!r} is NaN or infinite, which JSON cannot hold")
+        if "integer" in found and column.affinity == "REAL":
+            for i in _too_large_for_real(rows, index, types):
+                reasons.setdefault(
+                    i,
+                    f"field {name!r} holds the integer {rows[i][index]}, which its REAL "
+                    "column would round (beyond 2**53); declare the field as an integer or "
+                    "a string",
+                )
+        analysed.append((column, types, found))
+    if reasons:
+        raise _SetAside(reasons)
+
+    columns: list[Column] = []
+    widen: list[Column] = []
+    for index, (column, _, found) in enumerate(analysed):
+        extra = found - ACCEPTS[column.kind]
+        if extra and index < len(shape.columns):
+            if shape.freeze:
+                raise _freeze_conflict(shape, column, extra)
+            if column.name in key:
+                for i, value in enumerate(_column(rows, index)):
+                    if json_type(value) in extra:
+                        reasons.setdefault(
+                            i,
+                            f"primary key field {column.name!r} is {json_type(value)}, but "
+                            f"its column holds {column.kind}; a key column never changes type",
+                        )
+                continue
+            widen.append(column)
+            column = attrs.evolve(column, kind="json", schema=None)
+        columns.append(column)
+    if reasons:
+        raise _SetAside(reasons)
+
+    encoded: list[tuple[int, list[Any]]] = []
+    for index, column in enumerate(columns):
+        types = analysed[index][1]
+        values = map(operator.itemgetter(index), rows)
+        try:
+            converted = encode_values(column.kind, column.affinity, values, types)
+        except orjson.JSONEncodeError:
+            for i, value in enumerate(_column(rows, index)):
+                try:
+                    encode_values(column.kind, column.affinity, [value], {type(value)})
+                except orjson.JSONEncodeError as exc:
+                    reasons.setdefault(i, f"field {column.name!r} cannot be written as JSON: {exc}")
+            raise _SetAside(reasons) from None
+        if converted is not None:
+            encoded.append((index, converted))
+    return PreparedBatch(
+        columns=tuple(columns),
+        new_columns=tuple(columns[len(shape.columns) :]),
+        widen=tuple(widen),
+        rows=rows,
+        encoded=tuple(encoded),
+        records=records,
+    )
