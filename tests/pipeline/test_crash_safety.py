@@ -126,3 +126,44 @@ def test_sigkill_at_random_points_then_rerun(tmp_path: Path) -> None:
     summary = json.loads(again.stdout)
     assert summary["streams"]["orders"]["read"] == 0
     assert summary["streams"]["order_events"]["read"] == 0
+
+
+def test_ctrl_c_commits_what_was_delivered_and_exits_130(tmp_path: Path) -> None:
+    pipeline = _project(tmp_path)
+    process = subprocess.Popen(
+        _command(pipeline),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    # Wait until the first batches are committed, then interrupt.
+    state_db = tmp_path / ".hookline" / "state.db"
+    deadline = time.monotonic() + 60
+    while not _committed(state_db) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    summary = json.loads(out)
+    assert summary["status"] == "interrupted"
+    assert summary["streams"]["orders"]["status"] == "interrupted"
+    final = subprocess.run(_command(pipeline), capture_output=True, text=True, timeout=600)
+    assert final.returncode == 0, final.stderr
+    assert len(_rows(tmp_path / "warehouse.db", "orders")) == ORDERS
+    history = subprocess.run(
+        [sys.executable, "-m", "hookline", "runs", str(pipeline), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert [r["status"] for r in json.loads(history.stdout)] == ["succeeded", "interrupted"]
+
+
+def _committed(state_db: Path) -> bool:
+    if not state_db.exists():
+        return False
+    try:
+        with sqlite3.connect(state_db) as connection:
+            return bool(connection.execute("SELECT count(*) FROM stream_state").fetchone()[0])
+    except sqlite3.OperationalError:
+        return False

@@ -150,7 +150,7 @@ def _execute(
                     results[name] = future.result()
                 status = "interrupted"
     finally:
-        failed = [r for r in results.values() if r.status != "succeeded"]
+        failed = [r for r in results.values() if r.status == "failed"]
         if status != "interrupted" and (failed or len(results) < len(plans)):
             status = "failed"
         if failed:

@@ -70,6 +70,8 @@ def run_stream(run: StreamRun, plan: StreamPlan) -> StreamResult:
     try:
         _deliver(run, plan, result)
         result.status = "succeeded"
+    except Interrupted as exc:
+        result.status, result.error = "interrupted", str(exc)
     except HooklineError as exc:
         result.status, result.error = "failed", str(exc)
     except Exception as exc:
