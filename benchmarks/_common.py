@@ -13,6 +13,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -212,6 +213,19 @@ def machine() -> dict[str, Any]:
     }
 
 
+def source_revision(*paths: str) -> dict[str, Any]:
+    """The git commit of the tree, and whether ``paths`` (relative to the root) differ from it.
+
+    Both are ``None`` when git or the repository is not there.
+    """
+    try:
+        commit = run(["git", "rev-parse", "HEAD"], cwd=ROOT).strip()
+        changes = run(["git", "status", "--porcelain", "--", *paths], cwd=ROOT).strip()
+    except (OSError, RuntimeError):
+        return {"commit": None, "modified": None}
+    return {"commit": commit, "modified": bool(changes)}
+
+
 def write_results(name: str, data: Mapping[str, Any]) -> Path:
     """Write ``benchmarks/results/<name>.json`` and return its path."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -223,3 +237,130 @@ def write_results(name: str, data: Mapping[str, Any]) -> Path:
 def ms(seconds: float) -> str:
     """Format seconds as milliseconds for a table."""
     return f"{seconds * 1000:8.1f} ms"
+
+
+def plugin_projects(*ids: str) -> tuple[list[Path], list[str]]:
+    """Return the project directories of the first-party connectors ``ids`` that exist.
+
+    The second item lists the ids that have no ``plugins/<id>/pyproject.toml`` (yet).
+    """
+    present: list[Path] = []
+    missing: list[str] = []
+    for cid in ids:
+        path = ROOT / "plugins" / cid
+        if (path / "pyproject.toml").is_file():
+            present.append(path)
+        else:
+            missing.append(cid)
+    return present, missing
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one measured process ended: exit code, wall-clock time, CPU time, peak memory."""
+
+    returncode: int
+    #: Wall-clock seconds from just before the process started until it was reaped.
+    seconds: float
+    #: User plus system CPU seconds of the process, or ``None`` where not reported.
+    cpu_seconds: float | None
+    #: The peak resident set size of the process in bytes, or ``None`` where the
+    #: platform does not report it.
+    peak_rss: int | None
+
+
+class MeasuredProcess:
+    """A process started now, whose wall-clock time, CPU time and peak memory are measured.
+
+    The peak resident set size is the ``VmHWM`` of ``/proc/<pid>/status``, sampled every
+    10 ms from a thread while the process runs: the high-water mark of the command's own
+    memory. (``ru_maxrss`` from ``os.wait4`` is not used where ``/proc`` exists: Linux
+    counts in it the memory of the process that started the command, before ``exec``, so
+    a small command would report this script's size.) Growth in the last 10 ms before the
+    process exits can be missed. Without ``/proc``, ``ru_maxrss`` is all there is.
+    """
+
+    POLL_SECONDS = 0.01
+
+    def __init__(
+        self,
+        args: Sequence[str | Path],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        stdin: Any = None,
+        stdout: Any = None,
+        stderr: Any = None,
+    ) -> None:
+        self.start = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [str(a) for a in args], cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr
+        )
+        self._peak = 0
+        self._done = threading.Event()
+        self._status = Path(f"/proc/{self.proc.pid}/status")
+        self._watcher: threading.Thread | None = None
+        if self._status.exists():
+            self._sample()
+            self._watcher = threading.Thread(target=self._watch, daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(self.POLL_SECONDS):
+            self._sample()
+
+    def _sample(self) -> None:
+        try:
+            text = self._status.read_bytes()
+        except OSError:
+            return  # exited
+        for line in text.splitlines():
+            if line.startswith(b"VmHWM:"):  # absent once the process is a zombie
+                self._peak = max(self._peak, int(line.split()[1]) * 1024)
+                return
+
+    def wait(self) -> Outcome:
+        """Wait for the process to exit and return how it ended."""
+        if not hasattr(os, "wait4"):
+            returncode = self.proc.wait()
+            return Outcome(returncode, time.perf_counter() - self.start, None, None)
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        elapsed = time.perf_counter() - self.start
+        self._done.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+        peak = self._peak or usage.ru_maxrss * scale
+        cpu = usage.ru_utime + usage.ru_stime
+        return Outcome(self.proc.returncode, elapsed, cpu, peak)
+
+
+def run_measured(
+    cmd: Sequence[str | Path],
+    *,
+    stdout: Path,
+    stderr: Path,
+    cwd: Path | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Outcome:
+    """Run ``cmd`` to its end, its output going to files, as a :class:`MeasuredProcess`.
+
+    The command runs in :func:`clean_env` plus ``extra_env``.
+    """
+    env = clean_env(**(extra_env or {}))
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        return MeasuredProcess(cmd, cwd=cwd, env=env, stdout=out, stderr=err).wait()
+
+
+def tail(path: Path, lines: int = 5) -> str:
+    """Return the last ``lines`` non-blank lines of a text file (for error messages)."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return "\n".join([line for line in text.splitlines() if line.strip()][-lines:])
+
+
+def megabytes(size: int | None) -> float | None:
+    """Convert bytes to megabytes (10**6 bytes), rounded to 0.1; ``None`` stays ``None``."""
+    return None if size is None else round(size / 1e6, 1)

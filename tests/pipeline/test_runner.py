@@ -207,3 +207,15 @@ def test_one_run_at_a_time(shop: Path) -> None:
     finally:
         release.set()
         holder.join()
+
+
+def test_queue_size_zero_reads_without_a_reader_thread(shop: Path) -> None:
+    threads: set[str] = set()
+    flaky.OBSERVERS.append(lambda written: threads.add(threading.current_thread().name))
+    try:
+        result = _run(_pipeline(shop, "  connector: flaky", "queue_size: 0\n"))
+    finally:
+        flaky.OBSERVERS.clear()
+    assert result.ok and result.streams["orders"].written == 30
+    assert sorted(k[0] for k in flaky.STORED["orders"]) == list(range(30))
+    assert all(name.startswith("hookline-stream") for name in threads), threads

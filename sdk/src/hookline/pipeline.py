@@ -117,7 +117,8 @@ class Pipeline:
         state_dir: where state, run history and dead letters live.
         max_failed_records: the default tolerance: ``(count, None)`` or ``(None, percent)``.
         concurrency: how many streams run at once.
-        queue_size: how many batches may wait between a stream's reader and writer.
+        queue_size: how many batches may wait between a stream's reader thread and its
+            writer; 0 reads in the writer's thread, without a reader thread.
         problems: problems found in the stream settings (mappings, limits); the runner
             reports them together with the connectors' config problems.
     """
@@ -195,9 +196,10 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
     )
     problems += limit_problems
     if document is not None:
-        for field in ("concurrency", "queue_size"):
-            if getattr(document, field) < 1:
-                problems.append(ConfigProblem(source, "must be 1 or more", f"$.{field}"))
+        if document.concurrency < 1:
+            problems.append(ConfigProblem(source, "must be 1 or more", "$.concurrency"))
+        if document.queue_size < 0:
+            problems.append(ConfigProblem(source, "must be 0 or more", "$.queue_size"))
     sides = {}
     if document is not None:
         for side in ("source", "destination"):

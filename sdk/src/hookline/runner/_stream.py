@@ -2,8 +2,12 @@
 
 The reader thread iterates the source's batches into a queue of at most ``queue_size``
 batches (back-pressure: a fast source waits for a slow destination, so memory stays
-flat). The worker takes each batch through the schema check, the mapping and the
-transform plugins, has the destination write it, sets aside what was refused in the
+flat). With ``queue_size: 0`` the worker reads the batches itself, one at a time: for a
+local source that is CPU-bound anyway this is faster in CPython (no contention for the
+GIL with the destination's driver) and needs half the memory.
+
+The worker takes each batch through the schema check, the mapping and the transform
+plugins, has the destination write it, sets aside what was refused in the
 dead-letter store, and only then commits the batch's state.
 """
 
@@ -92,7 +96,9 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
     transforms = source.connector.has_transforms()
     last_state = None
     batches = source.connector.read(source.config, source.connection, plan.source_stream, state)
-    for batch in _prefetch(batches, run.queue_size):
+    if run.queue_size > 0:
+        batches = _prefetch(batches, run.queue_size)
+    for batch in batches:
         records = batch.records
         result.read += len(records)
         records, rejected = plan.validator.split(records)
