@@ -32,6 +32,7 @@ import orjson
 
 from hookline.errors import WriteError
 from hookline.models import Record, RejectedRecord
+from hookline.schemas import json_type
 from hookline_sqlite._names import column_problem, fold
 from hookline_sqlite._tables import Column
 from hookline_sqlite._types import (
@@ -41,7 +42,6 @@ from hookline_sqlite._types import (
     affinity,
     declared_type,
     encode_values,
-    json_type,
     json_type_name,
     kind_for_values,
 )

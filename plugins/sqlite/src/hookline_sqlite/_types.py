@@ -40,7 +40,6 @@ __all__ = [
     "decode_values",
     "encode_values",
     "fits",
-    "json_type",
     "json_type_name",
     "kind_for_declared",
     "kind_for_values",
@@ -50,7 +49,7 @@ __all__ = [
 ]
 
 import base64
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -102,28 +101,6 @@ _NUMBERS = (int, float)
 _BOOLEANS = {0: False, 1: True}
 _dumps = orjson.dumps
 _loads = orjson.loads
-
-
-def json_type(value: Any) -> str | None:
-    """Return the JSON type of ``value`` (``"null"`` for ``None``), or ``None`` if it has none.
-
-    Subclasses count as their base (an ``IntEnum`` is an integer); a ``bool`` is a boolean.
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return None
 
 
 def json_type_name(types: Iterable[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from hookline.mapping._functions import FunctionTable
+from hookline.schemas import json_type as _json_type
 
 _TEXT_CONSTRAINTS = ("enum", "const", "pattern")
 _KEPT_ANNOTATIONS = ("title", "description")
@@ -31,19 +32,7 @@ CAST_SCHEMAS: dict[str, dict[str, Any]] = {
 
 def json_type(value: Any) -> str:
     """Return the JSON Schema type name of a JSON-compatible Python value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return "object"
+    return _json_type(value) or "object"
 
 
 def types_of(schema: Any) -> set[str] | None:
