@@ -1,0 +1,246 @@
+"""Pagination against a real loopback shop API: five styles, stops, loops, bad bodies, resume."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from hookline.errors import ReadError
+from hookline.http._pagination import (
+    CursorPagination,
+    LinkHeaderPagination,
+    NextUrlPagination,
+    OffsetPagination,
+    Page,
+    PageNumberPagination,
+    Pagination,
+    find,
+    paginate,
+)
+from support.fake_apis import FakeShop
+
+ALL_IDS = list(range(1, 96))
+
+STYLES: dict[str, tuple[Pagination, str | None]] = {
+    "page": (PageNumberPagination(param="page", size_param="per_page", size=10), "data"),
+    "offset": (OffsetPagination(limit=10), "data"),
+    "cursor": (CursorPagination(cursor_path="meta.next_cursor", param="cursor"), "data"),
+    "next": (NextUrlPagination(next_path="links.next"), "data"),
+    "link": (LinkHeaderPagination(), None),
+}
+
+
+@pytest.fixture
+def shop() -> Iterator[FakeShop]:
+    with FakeShop() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(shop: FakeShop) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shop.url, timeout=5) as c:
+        yield c
+
+
+def walk(client: httpx.Client, style: str, **kwargs: Any) -> list[Page]:
+    spec, path = STYLES[style]
+    kwargs.setdefault("records_path", path)
+    spec = kwargs.pop("spec", spec)
+    request = client.build_request("GET", f"/{style}/customers")
+    return list(paginate(client, request, spec, **kwargs))
+
+
+def ids(pages: list[Page]) -> list[int]:
+    return [r["id"] for p in pages for r in p.records]
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_each_style_returns_exactly_the_95_records_in_order(
+    client: httpx.Client, shop: FakeShop, style: str
+) -> None:
+    pages = walk(client, style)
+    assert ids(pages) == ALL_IDS
+    assert [p.number for p in pages] == list(range(1, len(pages) + 1))
+    assert pages[-1].state is None and not pages[-1].capped
+    assert all(p.state is not None for p in pages[:-1])
+    # Page and offset styles learn the end from an empty page; the others from the body.
+    assert len(shop.requests) == (11 if style in ("page", "offset") else 10)
+
+
+def test_page_tokens_name_each_page(client: httpx.Client) -> None:
+    pages = walk(client, "cursor")
+    assert [p.token for p in pages[:3]] == [None, "cursor=c10", "cursor=c20"]
+    pages = walk(client, "page")
+    assert pages[2].token == "page=3" and pages[2].url.endswith("page=3&per_page=10")
+
+
+def test_an_empty_last_page_stops(client: httpx.Client, shop: FakeShop) -> None:
+    shop.total, shop.empty_last_page = 90, True
+    pages = walk(client, "cursor")
+    assert ids(pages) == list(range(1, 91))
+    assert pages[-1].records == [] and pages[-1].state is None
+    assert len(shop.requests) == 10
+
+
+def test_empty_pages_can_be_walked_past_when_asked(client: httpx.Client, shop: FakeShop) -> None:
+    shop.total, shop.empty_last_page = 90, True
+    spec = CursorPagination(cursor_path="meta.next_cursor", stop_on_empty=False)
+    assert ids(walk(client, "cursor", spec=spec)) == list(range(1, 91))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        PageNumberPagination(size_param="per_page", size=10, total_pages_path="meta.total_pages"),
+        PageNumberPagination(size_param="per_page", size=10, total_path="meta.total"),
+        PageNumberPagination(has_more_path="meta.has_more"),
+    ],
+    ids=["total-pages", "total-count", "has-more"],
+)
+def test_a_total_or_has_more_flag_stops_without_an_extra_request(
+    client: httpx.Client, shop: FakeShop, spec: Pagination
+) -> None:
+    assert ids(walk(client, "page", spec=spec)) == ALL_IDS
+    assert len(shop.requests) == 10
+
+
+def test_offset_total_stops(client: httpx.Client, shop: FakeShop) -> None:
+    spec = OffsetPagination(limit=10, total_path="meta.total")
+    assert ids(walk(client, "offset", spec=spec)) == ALL_IDS
+    assert len(shop.requests) == 10
+
+
+def test_the_page_cap_stops_and_says_so(
+    client: httpx.Client, shop: FakeShop, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="hookline.http"):
+        pages = walk(client, "next", max_pages=3)
+    assert ids(pages) == list(range(1, 31))
+    assert pages[-1].capped and pages[-1].state is not None
+    assert not any(p.capped for p in pages[:-1])
+    assert "page cap of 3 pages" in caplog.text
+    assert len(shop.requests) == 3
+
+
+def test_a_cap_on_the_last_page_is_no_cap(client: httpx.Client) -> None:
+    pages = walk(client, "cursor", max_pages=10)
+    assert ids(pages) == ALL_IDS and not pages[-1].capped
+
+
+def test_a_repeating_cursor_is_an_error_naming_it(client: httpx.Client, shop: FakeShop) -> None:
+    shop.repeat_cursor = True
+    with pytest.raises(ReadError, match=r"'cursor=c10' again, first asked for as page 2"):
+        walk(client, "cursor")
+
+
+def test_a_cycle_of_cursors_is_an_error_naming_it(client: httpx.Client, shop: FakeShop) -> None:
+    shop.cursor_cycle = True  # c10 -> c20 -> c10
+    with pytest.raises(ReadError, match=r"'cursor=c10' again") as caught:
+        walk(client, "cursor")
+    assert "page 2" in str(caught.value)
+    assert [r.query.get("cursor") for r in shop.requests] == [None, "c10", "c20"]
+
+
+def test_a_url_cycle_is_an_error_naming_the_url(client: httpx.Client) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        other = "/b" if request.url.path == "/a" else "/a"
+        return httpx.Response(200, json={"items": [1], "next": other})
+
+    with httpx.Client(transport=httpx.MockTransport(handler), base_url="https://api.test") as c:
+        request = c.build_request("GET", "/a")
+        with pytest.raises(ReadError, match=r"'https://api.test/a' again"):
+            list(paginate(c, request, NextUrlPagination(next_path="next"), records_path="items"))
+
+
+def test_a_malformed_body_names_the_url_and_content_type(
+    client: httpx.Client, shop: FakeShop
+) -> None:
+    shop.malformed_page = 3
+    with pytest.raises(ReadError) as caught:
+        walk(client, "page")
+    message = str(caught.value)
+    assert f"{shop.url}/page/customers?page=3&per_page=10" in message
+    assert "not JSON" in message and "'text/html; charset=utf-8'" in message
+
+
+def test_an_http_error_names_the_url_and_status(client: httpx.Client) -> None:
+    request = client.build_request("GET", "/nowhere/customers")
+    with pytest.raises(
+        ReadError, match=r"GET .*/nowhere/customers\?page=1&per_page=10 failed with HTTP 404"
+    ):
+        list(paginate(client, request, STYLES["page"][0]))
+
+
+def test_records_path_must_hold_a_list(client: httpx.Client) -> None:
+    with pytest.raises(ReadError, match=r"the path 'meta' holds a dict, not a list"):
+        walk(client, "page", records_path="meta")
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_resuming_from_a_page_state_yields_exactly_the_rest(
+    client: httpx.Client, shop: FakeShop, style: str
+) -> None:
+    first = walk(client, style, max_pages=4)
+    assert ids(first) == list(range(1, 41)) and first[-1].capped
+    state = first[-1].state
+    assert state is not None
+    rest = walk(client, style, state=state)
+    assert ids(rest) == list(range(41, 96))
+
+
+def test_page_state_is_plain_data(client: httpx.Client) -> None:
+    states = [p.state for p in walk(client, "cursor", max_pages=2)]
+    assert states == [{"cursor": "c10"}, {"cursor": "c20"}]
+    states = [p.state for p in walk(client, "offset", max_pages=2)]
+    assert states == [{"offset": 10}, {"offset": 20}]
+
+
+def test_a_next_url_on_another_host_is_refused() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"items": [1], "next": "https://evil.test/steal"})
+
+    with httpx.Client(transport=httpx.MockTransport(handler), base_url="https://api.test") as c:
+        request = c.build_request("GET", "/a")
+        with pytest.raises(ReadError, match=r"https://evil.test/steal leaves https://api.test"):
+            list(paginate(c, request, NextUrlPagination(next_path="next"), records_path="items"))
+
+
+def test_relative_next_urls_and_jmespath_records() -> None:
+    bodies = {
+        "/v1/orders": {"result": {"rows": [{"n": 1}, {"n": 2, "skip": True}]}, "next": "?p=2"},
+        "/v1/orders?p=2": {"result": {"rows": [{"n": 3}]}, "next": None},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        key = request.url.raw_path.decode()
+        return httpx.Response(200, json=bodies[key])
+
+    with httpx.Client(transport=httpx.MockTransport(handler), base_url="https://api.test") as c:
+        request = c.build_request("GET", "/v1/orders")
+        spec = NextUrlPagination(next_path="next")
+        pages = list(paginate(c, request, spec, records_path="result.rows[?!skip].n"))
+    assert [p.records for p in pages] == [[1], [3]]
+
+
+def test_find_reads_dotted_paths_and_jmespath() -> None:
+    body = {"data": {"items": [1, 2]}, "meta": {"next-cursor": "x"}}
+    assert find(body, "data.items") == [1, 2]
+    assert find(body, "data.missing.deeper") is None
+    assert find(body, 'meta."next-cursor"') == "x"
+    with pytest.raises(ValueError, match="not a dotted path or JMESPath expression"):
+        find(body, "data[")
+
+
+def test_page_number_total_count_needs_a_size() -> None:
+    with pytest.raises(ValueError, match="total_path needs size"):
+        PageNumberPagination(total_path="meta.total")
+
+
+def test_specs_are_frozen() -> None:
+    spec = PageNumberPagination()
+    with pytest.raises(AttributeError):
+        spec.param = "p"  # type: ignore[misc]
