@@ -14,7 +14,6 @@ on a cache miss.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import zlib
@@ -164,11 +163,19 @@ class _Cache:
         self.old: dict[str, dict[str, Any]] = {}
         self.new: dict[str, dict[str, Any]] = {}
         try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
+            import orjson  # the listing prints with it anyway; cheaper than json
+
+            with open(self.path, "rb") as handle:
+                data = orjson.loads(handle.read())
             if data.get("format") == _CACHE_FORMAT and data.get("hookline") == self.stamp:
                 self.old = data["entries"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ):  # orjson's is a ValueError
             self.old = {}
 
     @staticmethod
@@ -204,8 +211,10 @@ class _Cache:
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle)
+            import orjson
+
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(orjson.dumps(payload))
             os.replace(tmp, self.path)
         except OSError:
             pass  # A cache that cannot be written only costs time.
