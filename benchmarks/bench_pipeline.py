@@ -37,21 +37,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from _common import (
     ROOT,
-    WORK_DIR,
     MeasuredProcess,
     Outcome,
     Venv,
@@ -68,207 +64,31 @@ from _common import (
     tail,
     write_results,
 )
+from _orders import (
+    BATCH_SIZE,
+    ORDERS_PER_FILE,
+    DataSet,
+    ensure_orders,
+    ensure_single_file,
+    plain_load,
+)
+from _pipeline_report import (
+    Measurement,
+    cpu_ratios,
+    last_line,
+    report,
+    targets,
+)
 
 RECORDS = 1_000_000
 RSS_BASE_RECORDS = 100_000
 SINGER_RECORDS = 200_000
-BATCH_SIZE = 10_000
-ORDERS_PER_FILE = 10_000
-SEED = 42
 #: Bumped whenever the generated data changes, so that cached data is not reused.
-DATA_VERSION = 1
 
-TARGET_VS_PLAIN = 0.5
-TARGET_VS_SINGER = 10.0
-TARGET_RSS_MB = 250.0
-TARGET_RSS_GROWTH = 1.2
 
 TAP = "tap-jsonl"
 TARGET = "target-jsonl"
 PLUGINS = ("files", "sqlite")
-NOT_MEASURED = "NOT MEASURED"
-
-DATA_DIR = WORK_DIR / "pipeline" / "data"
-
-# The columns every side produces, in this order: the source's fields after the mapping.
-COLUMNS = ("id", "customer", "status", "items", "total", "created_at", "updated_at")
-CREATE_TABLE = (
-    "CREATE TABLE IF NOT EXISTS orders (id INTEGER PRIMARY KEY, customer INTEGER, "
-    "status TEXT, items TEXT, total REAL, created_at TEXT, updated_at TEXT)"
-)
-UPSERT = (
-    f"INSERT INTO orders ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    "ON CONFLICT(id) DO UPDATE SET "
-    + ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[1:])
-)
-
-
-# -- data ------------------------------------------------------------------------------------
-
-_EPOCH_START = 1_704_096_000  # 2024-01-01T08:00:00Z, where the demo shop's data starts
-_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled")
-_STATUS_WEIGHTS = (10, 20, 30, 35, 5)
-_PRODUCTS = 50
-_CUSTOMERS = 200
-_ITEM_LISTS = 4096
-
-
-def _item_lists(rng: random.Random) -> list[tuple[str, str]]:
-    """Return ``_ITEM_LISTS`` order lines lists as JSON text, each with its total."""
-    prices = [rng.randrange(199, 25000) for _ in range(_PRODUCTS)]
-    lists = []
-    for _ in range(_ITEM_LISTS):
-        items, cents = [], 0
-        for product in rng.sample(range(1, _PRODUCTS + 1), rng.randint(1, 4)):
-            quantity = rng.randint(1, 5)
-            price = prices[product - 1]
-            cents += quantity * price
-            items.append(
-                f'{{"product_id":{product},"quantity":{quantity},"unit_price":{price / 100!r}}}'
-            )
-        lists.append((f"[{','.join(items)}]", f"{cents // 100}.{cents % 100:02d}"))
-    return lists
-
-
-def order_lines(count: int, seed: int = SEED) -> Iterator[str]:
-    """Yield ``count`` orders as JSON Lines, the same for the same arguments.
-
-    The shape of the demo shop's orders; a quarter of the statuses are capitalized
-    ("Shipped"), as some shop back-ends write them.
-    """
-    rng = random.Random(seed)
-    lists = _item_lists(rng)
-    pairs = zip(_STATUSES, _STATUS_WEIGHTS, strict=True)
-    weighted = [status for status, weight in pairs for _ in range(weight)]
-    statuses = [s.title() if i % 4 == 0 else s for i, s in enumerate(weighted)]
-    fmt, gmtime, strftime, bits = "%Y-%m-%dT%H:%M:%SZ", time.gmtime, time.strftime, rng.getrandbits
-    moment = _EPOCH_START
-    for number in range(1, count + 1):
-        r = bits(64)
-        moment += 60 + r % 1741
-        r >>= 11
-        customer = 1 + r % _CUSTOMERS
-        r >>= 8
-        items, total = lists[r % _ITEM_LISTS]
-        r >>= 12
-        status = statuses[r % len(statuses)]
-        r >>= 7
-        created = strftime(fmt, gmtime(moment))
-        later = moment if status.lower() == "placed" else moment + 3600 * (1 + r % 96)
-        updated = strftime(fmt, gmtime(later))
-        yield (
-            f'{{"id":{number},"customer_id":{customer},"status":"{status}","items":{items},'
-            f'"total":"{total}","created_at":"{created}","updated_at":"{updated}"}}\n'
-        )
-
-
-@dataclass(frozen=True)
-class DataSet:
-    """Generated orders: ``orders/orders-NNNN.jsonl`` files under ``directory``."""
-
-    directory: Path
-    records: int
-    #: Seconds it took to generate, or ``None`` when it was found in the cache.
-    generated_in: float | None
-
-    @property
-    def files(self) -> list[Path]:
-        """The orders files, in order."""
-        return sorted((self.directory / "orders").glob("orders-*.jsonl"))
-
-
-def ensure_orders(records: int) -> DataSet:
-    """Return the data set of ``records`` orders, generating it unless it is cached."""
-    directory = DATA_DIR / f"orders-v{DATA_VERSION}-{records}"
-    if directory.is_dir():
-        return DataSet(directory, records, None)
-    partial = directory.with_name(directory.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    (partial / "orders").mkdir(parents=True)
-    start = time.perf_counter()
-    lines = order_lines(records)
-    for number in range(1, (records + ORDERS_PER_FILE - 1) // ORDERS_PER_FILE + 1):
-        size = min(ORDERS_PER_FILE, records - (number - 1) * ORDERS_PER_FILE)
-        chunk = "".join(next(lines) for _ in range(size))
-        (partial / "orders" / f"orders-{number:04d}.jsonl").write_text(chunk, encoding="utf-8")
-    elapsed = time.perf_counter() - start
-    partial.rename(directory)  # complete data sets only, even if a run is interrupted
-    return DataSet(directory, records, elapsed)
-
-
-def ensure_single_file(data: DataSet, records: int) -> Path:
-    """Return one file with the first ``records`` orders of ``data`` (for the Singer tap)."""
-    path = DATA_DIR / f"orders-v{DATA_VERSION}-first-{records}.jsonl"
-    if path.is_file():
-        return path
-    partial = path.with_name(path.name + ".partial")
-    left = records
-    with partial.open("wb") as out:
-        for file in data.files:
-            with file.open("rb") as source:
-                for line in source:
-                    if left == 0:
-                        break
-                    out.write(line)
-                    left -= 1
-    if left:
-        raise RuntimeError(f"{data.directory} holds fewer than {records} orders")
-    partial.rename(path)
-    return path
-
-
-# -- the plain-Python limit ------------------------------------------------------------------
-
-
-def plain_load(directory: Path, database: Path) -> dict[str, int]:
-    """Load the orders into ``database`` as directly as Python can; return the counts.
-
-    Runs in the hookline environment (it needs orjson): each line parsed with orjson,
-    the mapping applied by hand, the rows upserted with ``executemany`` in transactions of
-    ``BATCH_SIZE`` records, WAL journal and ``synchronous=NORMAL``.
-    """
-    import orjson
-
-    connection = sqlite3.connect(database, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(CREATE_TABLE)
-    loads, dumps = orjson.loads, orjson.dumps
-    rows: list[tuple[Any, ...]] = []
-    records = 0
-
-    def flush() -> None:
-        connection.execute("BEGIN")
-        connection.executemany(UPSERT, rows)
-        connection.execute("COMMIT")
-        rows.clear()
-
-    for path in sorted((directory / "orders").glob("orders-*.jsonl")):
-        with path.open("rb") as file:
-            for line in file:
-                order = loads(line)
-                rows.append(
-                    (
-                        order["id"],
-                        order["customer_id"],
-                        order["status"].lower(),
-                        dumps(order["items"]).decode(),
-                        float(order["total"]),
-                        order["created_at"],
-                        order["updated_at"],
-                    )
-                )
-                if len(rows) == BATCH_SIZE:
-                    records += len(rows)
-                    flush()
-    records += len(rows)
-    flush()
-    (stored,) = connection.execute("SELECT count(*) FROM orders").fetchone()
-    connection.close()
-    return {"records": records, "rows": stored}
-
-
-# -- environments ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -300,12 +120,12 @@ def setup_environments(work: Path) -> Environments:
                 if project.parent.name != "plugins":
                     raise
                 envs.errors[f"plugins/{project.name}"] = str(exc).strip()
-                problems.append(f"plugins/{project.name} does not build: {_last_line(exc)}")
+                problems.append(f"plugins/{project.name} does not build: {last_line(exc)}")
         venv = make_venv(work / "env-hookline")
         venv.pip_install(*wheels)
     except RuntimeError as exc:
         envs.errors["hookline"] = str(exc).strip()
-        print(f"    hookline could not be installed: {_last_line(exc)}")
+        print(f"    hookline could not be installed: {last_line(exc)}")
     else:
         envs.hookline = venv
     if problems:
@@ -318,17 +138,10 @@ def setup_environments(work: Path) -> Environments:
             venv.pip_install(name)
         except RuntimeError as exc:
             envs.errors[name] = str(exc).strip()
-            print(f"    {name} could not be installed, Singer is not measured: {_last_line(exc)}")
+            print(f"    {name} could not be installed, Singer is not measured: {last_line(exc)}")
             continue
         setattr(envs, "tap" if name == TAP else "target", venv)
     return envs
-
-
-def _last_line(text: object) -> str:
-    """The gist of a failed command's output: its last line that names an error."""
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or line.lower().startswith("error")]
-    return (errors or lines or [""])[-1]
 
 
 def versions(envs: Environments) -> dict[str, str]:
@@ -354,77 +167,11 @@ def versions(envs: Environments) -> dict[str, str]:
 # -- measurements ----------------------------------------------------------------------------
 
 
-@dataclass
-class Measurement:
-    """One side's figures, or why they could not be taken."""
-
-    label: str
-    records: int
-    command: list[str] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    cpu_seconds: list[float | None] = field(default_factory=list)
-    peak_rss: list[int | None] = field(default_factory=list)
-    error: str | None = None
-    #: ``True`` when the side could not run at all (not a failure of what it measures).
-    unavailable: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """Whether there are figures."""
-        return self.error is None and bool(self.seconds)
-
-    @property
-    def median_seconds(self) -> float | None:
-        """The median wall-clock time, or ``None``."""
-        return statistics.median(self.seconds) if self.ok else None
-
-    @property
-    def records_per_s(self) -> float | None:
-        """Records per second at the median time, or ``None``."""
-        median = self.median_seconds
-        return None if median is None else self.records / median
-
-    @property
-    def median_cpu_seconds(self) -> float | None:
-        """The median CPU time (user + system), or ``None``."""
-        known = [cpu for cpu in self.cpu_seconds if cpu is not None]
-        return statistics.median(known) if self.ok and known else None
-
-    @property
-    def peak_rss_max(self) -> int | None:
-        """The highest peak RSS over the runs, in bytes, or ``None``."""
-        known = [rss for rss in self.peak_rss if rss is not None]
-        return max(known) if self.ok and known else None
-
-    def fail(self, message: str, *, unavailable: bool = False) -> None:
-        """Record why the figures are missing."""
-        self.error = message
-        self.unavailable = unavailable
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the figures as JSON data."""
-        rps = self.records_per_s
-        return {
-            "records": self.records,
-            "command": self.command,
-            "records_per_s": None if rps is None else round(rps),
-            "median_s": _round(self.median_seconds, 3),
-            "median_cpu_s": _round(self.median_cpu_seconds, 3),
-            "samples_s": [round(s, 3) for s in self.seconds],
-            "cpu_samples_s": [None if c is None else round(c, 3) for c in self.cpu_seconds],
-            "peak_rss_mb": megabytes(self.peak_rss_max),
-            "peak_rss_mb_samples": [megabytes(rss) for rss in self.peak_rss],
-            "error": self.error,
-            **self.details,
-        }
-
-
 def measure_plain(envs: Environments, data: DataSet, result: Measurement) -> None:
     """Run the plain-Python load once in a fresh directory; add its figures to ``result``."""
     if envs.hookline is None:
         result.fail(
-            f"hookline could not be installed: {_last_line(envs.errors['hookline'])}",
+            f"hookline could not be installed: {last_line(envs.errors['hookline'])}",
             unavailable=True,
         )
         return
@@ -483,7 +230,7 @@ queue_size: 0
 def hookline_available(envs: Environments) -> str | None:
     """Return why ``hookline run`` cannot be measured, or ``None`` when it can."""
     if envs.hookline is None:
-        return f"hookline could not be installed: {_last_line(envs.errors['hookline'])}"
+        return f"hookline could not be installed: {last_line(envs.errors['hookline'])}"
     if "hookline-connectors" in envs.errors:
         return envs.errors["hookline-connectors"]
     script = envs.hookline.script("hookline")
@@ -632,121 +379,6 @@ def _count_lines(path: Path) -> int:
 
 
 # -- verdicts and report ---------------------------------------------------------------------
-
-
-def _target(
-    value: float | None, target: float, *, at_least: bool, why: str | None
-) -> dict[str, Any]:
-    """A ratio or limit with its target and ``PASS``/``MISS``/``NOT MEASURED``."""
-    if value is None:
-        result = NOT_MEASURED
-    else:
-        result = "PASS" if (value >= target if at_least else value <= target) else "MISS"
-    return {
-        "value": None if value is None else round(value, 3),
-        "target": f"{'>=' if at_least else '<='} {target:g}",
-        "result": result,
-        "reason": why if value is None else None,
-    }
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a / b
-
-
-def targets(
-    plain: Measurement, singer: Measurement, big: Measurement, base: Measurement
-) -> dict[str, dict[str, Any]]:
-    """Compute every target from the measurements."""
-
-    def why(*sides: Measurement) -> str | None:
-        reasons = dict.fromkeys(f"{s.label}: {_last_line(s.error)}" for s in sides if s.error)
-        return "; ".join(reasons) or None
-
-    big_rss, base_rss = megabytes(big.peak_rss_max), megabytes(base.peak_rss_max)
-    return {
-        "hookline / plain Python (records/s)": _target(
-            _ratio(big.records_per_s, plain.records_per_s),
-            TARGET_VS_PLAIN,
-            at_least=True,
-            why=why(big, plain),
-        ),
-        "hookline / Singer (records/s)": _target(
-            _ratio(big.records_per_s, singer.records_per_s),
-            TARGET_VS_SINGER,
-            at_least=True,
-            why=why(big, singer),
-        ),
-        f"hookline peak RSS at {big.records:,} (MB)": _target(
-            big_rss, TARGET_RSS_MB, at_least=False, why=why(big)
-        ),
-        f"peak RSS {big.records:,} / {base.records:,}": _target(
-            _ratio(big_rss, base_rss), TARGET_RSS_GROWTH, at_least=False, why=why(big, base)
-        ),
-    }
-
-
-def cpu_ratios(
-    plain: Measurement, singer: Measurement, big: Measurement
-) -> dict[str, float | None]:
-    """Records per CPU-second of hookline over each baseline: context, not a target.
-
-    CPU time is less disturbed than wall-clock time by other work on the machine; Singer's
-    counts both of its processes.
-    """
-
-    def per_cpu(side: Measurement) -> float | None:
-        cpu = side.median_cpu_seconds
-        return None if not cpu else side.records / cpu
-
-    return {
-        "hookline / plain Python (records per CPU-second)": _round(
-            _ratio(per_cpu(big), per_cpu(plain)), 3
-        ),
-        "hookline / Singer (records per CPU-second)": _round(
-            _ratio(per_cpu(big), per_cpu(singer)), 3
-        ),
-    }
-
-
-def report(
-    sides: list[Measurement], checks: dict[str, dict[str, Any]], context: dict[str, float | None]
-) -> None:
-    """Print the figures and the targets as tables."""
-    print()
-    width = max(len(side.label) for side in sides) + 2
-    print(
-        f"{'':<{width}}{'records':>10}{'time':>10}{'records/s':>12}{'peak RSS':>11}{'CPU time':>10}"
-    )
-    for side in sides:
-        if not side.ok:
-            reason = _last_line(side.error)
-            print(f"{side.label:<{width}}{side.records:>10,}  {NOT_MEASURED}: {reason}")
-            continue
-        rss, cpu = megabytes(side.peak_rss_max), side.median_cpu_seconds
-        print(
-            f"{side.label:<{width}}{side.records:>10,}{side.median_seconds:>9.2f}s"
-            f"{side.records_per_s:>12,.0f}{'-' if rss is None else f'{rss:.1f} MB':>11}"
-            f"{'-' if cpu is None else f'{cpu:.2f}s':>10}"
-        )
-    print()
-    width = max(len(name) for name in checks) + 2
-    print(f"{'target':<{width}}{'value':>9}{'target':>10}  result")
-    for name, check in checks.items():
-        value = "-" if check["value"] is None else f"{check['value']:.2f}"
-        print(f"{name:<{width}}{value:>9}{check['target']:>10}  {check['result']}")
-        if check["reason"]:
-            print(f"{'':<{width}}    {check['reason']}")
-    print()
-    for name, ratio in context.items():
-        print(f"context, not a target: {name} = {'-' if ratio is None else f'{ratio:.2f}'}")
-
-
-# -- main ------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -312,3 +312,28 @@ def test_no_secret_in_any_log_line(caplog: pytest.LogCaptureFixture) -> None:
     assert any(line.startswith("HTTP Request: GET") for line in everything)
     for line in everything:
         assert "pass-word-1" not in line and "registered-secret-42" not in line
+
+
+def test_auth_flow_requests_are_held_to_the_allowed_hosts() -> None:
+    from hookline import Secret
+    from hookline.http import HostNotAllowed, OAuth2ClientCredentials, make_client
+
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return httpx.Response(200, json={"access_token": "t", "expires_in": 60})
+
+    auth = OAuth2ClientCredentials(
+        "http://tokens.elsewhere.example/token", "client", Secret("client-secret-value")
+    )
+    client = make_client(
+        base_url="http://api.example",
+        connector="test/1",
+        allowed_hosts=["api.example"],
+        auth=auth,
+    )
+    client.httpx_client._transport = httpx.MockTransport(answer)
+    with pytest.raises(HostNotAllowed, match="tokens.elsewhere.example"):
+        client.request("GET", "/customers")
+    assert calls == []

@@ -380,7 +380,7 @@ def make_client(
     mask_httpx_logs()
     policy = retry or RetryPolicy()
     limiter = HostRateLimiter(rate_limit or RateLimit(), sleep=sleep)
-    return HttpClient(
+    wrapped = HttpClient(
         client,
         connector=connector,
         allowed_hosts=hosts,
@@ -394,3 +394,7 @@ def make_client(
         sleep=sleep,
         rng=rng,
     )
+    # Requests an auth flow makes on its own (an OAuth2 token request) go straight through
+    # httpx: check their host too.
+    client.event_hooks["request"].append(wrapped._check_host)
+    return wrapped

@@ -1,0 +1,164 @@
+"""From configuration to hookline.http objects: the client, its auth flow, the page specs."""
+
+from __future__ import annotations
+
+__all__ = ["ClientSender", "auth_flow", "build_client", "pagination_spec"]
+
+from typing import Any
+
+import attrs
+import httpx
+
+from hookline.http import (
+    ApiKeyAuth,
+    BasicAuth,
+    BearerAuth,
+    CursorPagination,
+    Fetched,
+    HttpClient,
+    LinkHeaderPagination,
+    NextUrlPagination,
+    NoAuth,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+    OffsetPagination,
+    PageNumberPagination,
+    Pagination,
+    RateLimit,
+    RetryPolicy,
+    make_client,
+)
+from hookline_rest.config import AuthConfig, PaginationConfig, RestConfig
+
+
+def auth_flow(auth: AuthConfig) -> httpx.Auth:
+    """Return the ``httpx.Auth`` flow for the auth section (settings named as in YAML)."""
+    kind = auth.kind
+    # The config model checked that each kind's required settings are present.
+    if kind == "api_key" and auth.api_key is not None:
+        return ApiKeyAuth(
+            auth.api_key,
+            name=auth.name or "X-API-Key",
+            location=auth.location or "header",
+            prefix=auth.prefix or "",
+            setting="auth.api_key",
+        )
+    if kind == "bearer" and auth.token is not None:
+        return BearerAuth(auth.token, setting="auth.token")
+    if kind == "basic" and auth.username is not None and auth.password is not None:
+        return BasicAuth(auth.username, auth.password, settings=("auth.username", "auth.password"))
+    if (
+        kind == "oauth2_client_credentials"
+        and auth.token_url is not None
+        and auth.client_id is not None
+        and auth.client_secret is not None
+    ):
+        return OAuth2ClientCredentials(
+            auth.token_url,
+            auth.client_id,
+            auth.client_secret,
+            scope=auth.scope,
+            client_auth=auth.client_auth or "basic",
+            settings=("auth.client_id", "auth.client_secret"),
+        )
+    if (
+        kind == "oauth2_refresh_token"
+        and auth.token_url is not None
+        and auth.refresh_token is not None
+    ):
+        return OAuth2RefreshToken(
+            auth.token_url,
+            auth.refresh_token,
+            client_id=auth.client_id,
+            client_secret=auth.client_secret,
+            scope=auth.scope,
+            client_auth=auth.client_auth or "basic",
+            settings=("auth.refresh_token",),
+        )
+    return NoAuth()
+
+
+def build_client(config: RestConfig, connector: str) -> HttpClient:
+    """Build the :class:`HttpClient` for ``config``; ``connector`` is ``"rest/<version>"``."""
+    retry = config.retry
+    secret_params = [config.auth.name] if config.auth.kind == "api_key" and config.auth.name else []
+    return make_client(
+        base_url=config.base_url,
+        connector=connector,
+        allowed_hosts=config.hosts,
+        timeout=config.timeout,
+        deadline=config.deadline,
+        retry=RetryPolicy(
+            max_attempts=retry.max_attempts,
+            base_delay=retry.base_delay,
+            max_delay=retry.max_delay,
+            max_elapsed=retry.max_elapsed,
+        ),
+        rate_limit=RateLimit(
+            per_second=config.rate_limit.per_second, burst=config.rate_limit.burst
+        ),
+        auth=auth_flow(config.auth),
+        headers=dict(config.headers),
+        secret_params=secret_params,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class _SinglePage(Pagination):
+    """No pagination: the first page is the only one."""
+
+    def next_state(self, state: dict[str, Any], got: Fetched) -> dict[str, Any] | None:
+        """There is never a next page."""
+        return None
+
+
+def pagination_spec(config: PaginationConfig) -> Pagination:
+    """Return the hookline.http pagination spec the section describes."""
+    common: dict[str, Any] = {
+        "stop_on_empty": config.stop_on_empty,
+        "has_more_path": config.has_more_path,
+    }
+    kind = config.kind
+    if kind == "page":
+        return PageNumberPagination(
+            param=config.param or "page",
+            start=1 if config.start is None else config.start,
+            size_param=config.size_param,
+            size=config.size,
+            total_path=config.total_path,
+            total_pages_path=config.total_pages_path,
+            **common,
+        )
+    if kind == "offset" and config.limit is not None:
+        return OffsetPagination(
+            limit=config.limit,
+            offset_param=config.offset_param or "offset",
+            limit_param=config.limit_param or "limit",
+            start=config.start or 0,
+            total_path=config.total_path,
+            **common,
+        )
+    if kind == "cursor" and config.cursor_path is not None:
+        return CursorPagination(
+            cursor_path=config.cursor_path, param=config.param or "cursor", **common
+        )
+    if kind == "next_url" and config.next_path is not None:
+        return NextUrlPagination(next_path=config.next_path, **common)
+    if kind == "link":
+        return LinkHeaderPagination(rel=config.rel or "next", **common)
+    return _SinglePage(**common)
+
+
+class ClientSender:
+    """Lets :func:`hookline.http.paginate` send through an :class:`HttpClient`.
+
+    Each page then gets the client's guarantees: the host guard, retries, rate limit,
+    deadline, auth and masked logs.
+    """
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def send(self, request: httpx.Request) -> httpx.Response:
+        """Send the page request ``paginate`` built (its URL carries every parameter)."""
+        return self.client.request(request.method, request.url)

@@ -1,0 +1,170 @@
+"""The REST connector's identity and configuration: describe, the model, clear errors."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import pytest
+
+from hookline.errors import ConfigError
+from hookline.plugins import Connector
+from hookline.secrets import Secret
+from hookline_rest import RestConfig
+
+BASE = "http://127.0.0.1:8765/shop"
+
+
+def parse(connector: Connector, data: dict[str, Any]) -> Any:
+    return connector.parse_config({"base_url": BASE, **data}, source="rest.yaml")
+
+
+def problems(connector: Connector, data: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as caught:
+        parse(connector, data)
+    return [(p.path, p.message) for p in caught.value.problems]
+
+
+def test_describe(connector: Connector) -> None:
+    info = connector.info
+    assert (info.id, info.kind, info.config_model) == ("rest", "both", RestConfig)
+    assert set(connector.implemented_hooks()) == {
+        "hookline_describe",
+        "hookline_auth",
+        "hookline_check",
+        "hookline_discover",
+        "hookline_read",
+        "hookline_write",
+    }
+
+
+def test_full_config_is_structured(connector: Connector) -> None:
+    config = parse(
+        connector,
+        {
+            "allowed_hosts": ["127.0.0.1"],
+            "headers": {"Accept": "application/json"},
+            "timeout": 10,
+            "deadline": "300",
+            "retry": {"max_attempts": 5, "base_delay": 0.5, "max_delay": 30, "max_elapsed": 120},
+            "rate_limit": {"per_second": 50},
+            "auth": {"kind": "bearer", "token": "tok-123456"},
+            "streams": [
+                {
+                    "name": "orders",
+                    "path": "/orders",
+                    "params": {"status": "paid", "limit": 5},
+                    "records": "data",
+                    "primary_key": ["id"],
+                    "cursor": {"field": "updated_at", "param": "updated_since"},
+                    "pagination": {"kind": "page", "size_param": "per_page", "size": 100},
+                }
+            ],
+            "writes": {
+                "reservations": {
+                    "method": "POST",
+                    "path": "/reservations/{id}",
+                    "idempotency_key": "{stream}-{id}",
+                }
+            },
+        },
+    )
+    assert config.auth.token == Secret("tok-123456")
+    assert "tok-123456" not in repr(config)
+    assert config.streams[0].pagination.max_pages == 10000
+    assert config.writes["reservations"].mode == "record"
+    assert config.deadline == 300.0
+    assert config.hosts == ("127.0.0.1",)
+    assert parse(connector, {}).hosts == ("127.0.0.1",)  # default: base_url's host
+
+
+def test_config_schema_marks_secrets(connector: Connector) -> None:
+    auth = connector.config_schema()["properties"]["auth"]["properties"]
+    for name in ("token", "api_key", "password", "client_secret", "refresh_token"):
+        assert "secret" in str(auth[name]), name
+    assert auth["kind"]["default"] == "none"
+
+
+def test_bad_auth_kind_names_the_path(connector: Connector) -> None:
+    [(path, message)] = problems(connector, {"auth": {"kind": "kerberos"}})
+    assert path == "$.auth.kind"
+    assert "'bearer'" in message
+
+
+def test_missing_token_names_the_setting(connector: Connector) -> None:
+    [(path, message)] = problems(connector, {"auth": {"kind": "bearer"}})
+    assert path == "$.auth"
+    assert "auth.token" in message
+
+
+def test_setting_of_another_auth_kind_is_refused(connector: Connector) -> None:
+    [(path, message)] = problems(
+        connector, {"auth": {"kind": "basic", "username": "u", "password": "p", "token": "t"}}
+    )
+    assert path == "$.auth"
+    assert "auth.token does not apply" in message
+
+
+def test_bad_pagination_kind_names_the_path(connector: Connector) -> None:
+    stream = {"name": "s", "path": "/s", "pagination": {"kind": "pages"}}
+    [(path, message)] = problems(connector, {"streams": [stream]})
+    assert path == "$.streams[0].pagination.kind"
+    assert "'offset'" in message
+
+
+def test_pagination_needs_its_settings(connector: Connector) -> None:
+    stream = {"name": "s", "path": "/s", "pagination": {"kind": "cursor"}}
+    [(path, message)] = problems(connector, {"streams": [stream]})
+    assert path == "$.streams[0].pagination"
+    assert "pagination.cursor_path" in message
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "words"),
+    [
+        ({"base_url": "ftp://host/x"}, "$", "base_url 'ftp://host/x' must be an http"),
+        ({"writes": {"s": {"path": "/s/{id}", "mode": "batch"}}}, "$.writes['s']", "batch mode"),
+        ({"writes": {"s": {"path": "/s/{0.x}"}}}, "$.writes['s']", "not a field name"),
+        ({"streams": [{"name": "a", "path": "/a"}] * 2}, "$", "used twice"),
+        ({"streams": [{"name": "a", "path": "/a", "params": {"x": [1]}}]}, "$.streams[0]", "x"),
+        ({"timeout": 0}, "$", "'timeout' must be > 0"),
+        ({"colour": "red"}, "$", "unknown setting"),
+    ],
+)
+def test_other_config_errors(
+    connector: Connector, data: dict[str, Any], where: str, words: str
+) -> None:
+    found = problems(connector, data)
+    assert [p for p, _ in found] == [where]
+    assert words in found[0][1]
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    [
+        "hookline_rest",
+        "hookline_rest.config",
+        "hookline_rest.connector",
+        "hookline_rest._client",
+        "hookline_rest._cursor",
+        "hookline_rest._inference",
+        "hookline_rest._reading",
+        "hookline_rest._writing",
+    ],
+)
+def test_public_names_are_exported_and_documented(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert inspect.getdoc(module)
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module_name
+    }
+    assert defined <= set(module.__all__)
+    for name in module.__all__:
+        value = getattr(module, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"{module_name}.{name} has no docstring"
