@@ -45,13 +45,16 @@ def _param(value: Any) -> str:
 
 
 def first_page(client: HttpClient, stream: StreamConfig) -> Page:
-    """Fetch the stream's first page (for check and schema inference)."""
+    """Fetch the stream's first page (for check and schema inference).
+
+    The walk is a generator: taking its first page fetches that page only (a page cap of
+    one would log that pages remain, which is no news here).
+    """
     pages = paginate(
         ClientSender(client),
         page_request(client, stream),
         pagination_spec(stream.pagination),
         records_path=stream.records,
-        max_pages=1,
     )
     return next(iter(pages))
 
