@@ -66,3 +66,21 @@ def test_no_model_means_no_settings() -> None:
     jsonschema.Draft202012Validator(schema).validate({})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate({"a": 1})
+
+
+def test_infer_schema_types_nullability_and_nesting() -> None:
+    from hookline.schemas import infer_schema
+
+    schema = infer_schema(
+        [
+            {"id": 1, "total": 2, "tags": ["a"], "address": {"city": "Oslo"}},
+            {"id": 2, "total": 2.5, "note": None, "address": {"city": "Rome", "zip": "00100"}},
+        ]
+    )
+    props = schema["properties"]
+    assert props["id"] == {"type": "integer"}
+    assert props["total"] == {"type": "number"}
+    assert props["tags"] == {"type": ["null", "array"], "items": {"type": "string"}}
+    assert props["note"] == {"type": "null"}
+    assert props["address"]["properties"]["zip"]["type"] == ["null", "string"]
+    jsonschema.Draft202012Validator.check_schema(schema)

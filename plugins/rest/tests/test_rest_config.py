@@ -148,7 +148,6 @@ def test_other_config_errors(
         "hookline_rest.connector",
         "hookline_rest._client",
         "hookline_rest._cursor",
-        "hookline_rest._inference",
         "hookline_rest._reading",
         "hookline_rest._writing",
     ],

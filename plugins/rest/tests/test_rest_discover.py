@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from hookline_rest._inference import infer_schema
+from hookline.schemas import infer_schema
 from support.fake_apis import FakeShop
 from support.http_server import HttpServer, Received, Reply
 

@@ -36,9 +36,9 @@ from hookline.models import (
     Stream,
     WriteResult,
 )
+from hookline.schemas import infer_schema
 from hookline_rest import __version__
 from hookline_rest._client import build_client
-from hookline_rest._inference import infer_schema
 from hookline_rest._reading import first_page, read_stream
 from hookline_rest._writing import write_batch
 from hookline_rest.config import RestConfig, StreamConfig
