@@ -175,3 +175,25 @@ def test_failed_check_exits_1(
     config.write_text("token: ${env:MEMORY_TOKEN}\nrows: 0\n")
     code, out, _ = _run(capsys, "check", "memory", "--config", str(config))
     assert (code, out.strip()) == (1, "failed: 0 rows")
+
+
+def test_info_lines_show_optional_secrets_and_nesting() -> None:
+    from hookline.cli._listing import _settings_lines
+
+    schema = {
+        "properties": {
+            "token": {"anyOf": [{"type": "string", "secret": True}, {"type": "null"}]},
+            "mode": {"enum": ["a", "b"], "default": "a"},
+            "retry": {
+                "type": "object",
+                "properties": {"max_attempts": {"type": "integer", "default": 5}},
+            },
+        },
+        "required": ["mode"],
+    }
+    assert _settings_lines(schema) == [
+        "token (string; secret; optional)",
+        "mode (one of a, b; required; default 'a')",
+        "retry (object)",
+        "  max_attempts (integer; default 5)",
+    ]

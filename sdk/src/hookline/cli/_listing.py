@@ -111,21 +111,34 @@ def _settings_lines(schema: dict[str, Any], prefix: str = "") -> list[str]:
     lines = []
     required = set(schema.get("required", []))
     for name, sub in schema.get("properties", {}).items():
-        kind = sub.get("type") or (
-            "one of " + ", ".join(map(str, sub["enum"])) if "enum" in sub else "any"
-        )
+        options = sub.get("anyOf", [sub])
+        shown = [o for o in options if o.get("type") != "null"] or options
+        kinds = [_kind(o) for o in shown]
         marks = []
         if name in required:
             marks.append("required")
-        if sub.get("secret"):
+        if any(o.get("secret") for o in options):
             marks.append("secret")
-        if "default" in sub:
+        if len(shown) < len(options):
+            marks.append("optional")
+        if "default" in sub and sub["default"] is not None:
             marks.append(f"default {sub['default']!r}")
-        text = f"{prefix}{name} ({kind}{'; ' + '; '.join(marks) if marks else ''})"
+        text = f"{prefix}{name} ({' or '.join(kinds)}{'; ' + '; '.join(marks) if marks else ''})"
         if sub.get("description"):
             text += f": {sub['description']}"
         lines.append(text)
-        nested = sub.get("items", sub) if sub.get("type") == "array" else sub
+        nested: dict[str, Any] = next((o for o in shown if o.get("properties")), {})
+        if not nested:
+            nested = next((o["items"] for o in shown if isinstance(o.get("items"), dict)), {})
         if nested.get("properties"):
             lines += _settings_lines(nested, prefix + "  ")
     return lines
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "one of " + ", ".join(map(str, schema["enum"]))
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " or ".join(kind)
+    return str(kind) if kind else "any"
