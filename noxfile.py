@@ -1,4 +1,4 @@
-"""Developer tasks. `nox` runs the default sessions: lint and tests (the CI gate).
+"""Developer tasks. `nox` runs the default sessions: lint, tests and conformance (the CI gate).
 
 Every session installs what it needs into its own virtual environment and passes
 `posargs` through, e.g. `nox -s tests -- -k files -x`.
@@ -13,7 +13,7 @@ import nox
 ROOT = Path(__file__).parent
 PLUGINS = sorted(str(p.parent) for p in ROOT.glob("plugins/*/pyproject.toml"))
 
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "conformance"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -28,7 +28,15 @@ def _install_project(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Ruff (lint and format check) and mypy over the SDK and the connectors."""
-    session.install("ruff>=0.6", "mypy>=1.10", "types-PyYAML", "types-jmespath")
+    session.install(
+        "ruff>=0.6",
+        "mypy>=1.10",
+        "types-PyYAML",
+        "types-jmespath",
+        "types-jsonschema",
+        "tomli",
+        "pytest>=8",
+    )
     _install_project(session)
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")
@@ -41,6 +49,42 @@ def tests(session: nox.Session) -> None:
     session.install("pytest>=8", "hatchling>=1.24", "build>=1.2", "jsonschema>=4.18")
     _install_project(session)
     session.run("pytest", *session.posargs)
+
+
+def _connector_ids(plugin: str) -> list[str]:
+    """The connector ids a plugin project declares in its entry-point table."""
+    text = (Path(plugin) / "pyproject.toml").read_text(encoding="utf-8")
+    section = text.split('[project.entry-points."hookline.connectors"]', 1)[1].split("\n[", 1)[0]
+    return sorted(
+        line.split("=", 1)[0].strip().strip('"')
+        for line in section.splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Every first-party connector, installed, passes the conformance suite at gold.
+
+    Reports (JSON and JUnit XML) go to `build/conformance/`.
+    """
+    _install_project(session)
+    out = ROOT / "build" / "conformance"
+    out.mkdir(parents=True, exist_ok=True)
+    for plugin in PLUGINS:
+        for connector in _connector_ids(plugin):
+            session.run(
+                "hookline",
+                "test",
+                connector,
+                "--level",
+                "gold",
+                "--report",
+                str(out / f"{connector}.json"),
+                "--junit",
+                str(out / f"{connector}.xml"),
+                *session.posargs,
+            )
 
 
 @nox.session

@@ -28,13 +28,14 @@ def test_describe(connector: Connector) -> None:
     assert info.kind == "both"
     assert info.config_model is FilesConfig
     assert info.hosts == ()
-    assert {"discover", "read", "incremental", "write", "append", "upsert"} <= set(
+    assert {"discover", "read", "incremental", "check", "write", "append", "upsert"} <= set(
         info.capabilities
     )
     assert set(connector.implemented_hooks()) == {
         "hookline_describe",
         "hookline_auth",
         "hookline_check",
+        "hookline_conformance_fixture",
         "hookline_discover",
         "hookline_read",
         "hookline_write",

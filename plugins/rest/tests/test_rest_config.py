@@ -33,6 +33,7 @@ def test_describe(connector: Connector) -> None:
         "hookline_describe",
         "hookline_auth",
         "hookline_check",
+        "hookline_conformance_fixture",
         "hookline_discover",
         "hookline_read",
         "hookline_write",

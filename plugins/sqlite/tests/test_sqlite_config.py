@@ -28,11 +28,14 @@ def test_describe(connector: Connector) -> None:
     assert info.kind == "both"
     assert info.config_model is SqliteConfig
     assert info.hosts == ()
-    assert {"read", "incremental", "append", "upsert", "replace"} <= set(info.capabilities)
+    assert {"read", "incremental", "check", "append", "upsert", "replace", "freeze"} <= set(
+        info.capabilities
+    )
     assert set(connector.implemented_hooks()) == {
         "hookline_describe",
         "hookline_auth",
         "hookline_check",
+        "hookline_conformance_fixture",
         "hookline_discover",
         "hookline_read",
         "hookline_write_start",

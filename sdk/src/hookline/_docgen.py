@@ -118,10 +118,64 @@ def cli_page() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def checks_page() -> str:
+    """Render docs/reference/conformance-checks.md from the registered checks."""
+    from hookline.conformance._checks_describe import CAPABILITY_HOOKS, HOOK_CAPABILITIES
+    from hookline.conformance._registry import LEVELS, PHASE_LEVELS, all_checks
+
+    lines = [_HEADER, "", "# Conformance checks", ""]
+    lines += [
+        "Every check of `hookline test`, in the order the suite runs them. A check passes, "
+        "fails, or is skipped with the reason; a skipped check either does not apply to "
+        "the connector (a write check for a source) or applies but the fixture did not "
+        "give what it needs. How to run the suite and write a fixture: "
+        "[Test a connector](../how-to/test-a-connector.md).",
+        "",
+        "## Levels",
+        "",
+        "A level is reached when every check of its phases and the phases below passed or "
+        "does not apply:",
+        "",
+        "| level | phases |",
+        "|---|---|",
+    ]
+    for level in LEVELS:
+        phases = [phase for phase, at in PHASE_LEVELS.items() if at == level]
+        lines.append(f"| {level} | {', '.join(phases)} |")
+    lines += ["", "## Checks", "", "| check | level | what it proves |", "|---|---|---|"]
+    for item in all_checks():
+        lines.append(f"| `{item.name}` | {item.level} | {item.doc} |")
+    lines += [
+        "",
+        "## Capabilities",
+        "",
+        "`describe.capabilities_match_hooks` holds `ConnectorInfo.capabilities` to this "
+        "vocabulary; a custom capability starts with `x-` and needs no hook.",
+        "",
+        "| capability | needs |",
+        "|---|---|",
+    ]
+    for capability, hooks in CAPABILITY_HOOKS.items():
+        lines.append(f"| `{capability}` | {', '.join(f'`{h}`' for h in hooks)} |")
+    lines += [
+        "",
+        "A connector that implements "
+        + ", ".join(f"`{hook}`" for hook in HOOK_CAPABILITIES)
+        + " declares "
+        + ", ".join(f"`{c}`" for c in HOOK_CAPABILITIES.values())
+        + " respectively.",
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def pages(root: Path) -> dict[Path, str]:
     """Return every generated page, keyed by its path under ``root``."""
     reference = root / "docs" / "reference"
-    return {reference / "hooks.md": hooks_page(), reference / "cli.md": cli_page()}
+    return {
+        reference / "hooks.md": hooks_page(),
+        reference / "cli.md": cli_page(),
+        reference / "conformance-checks.md": checks_page(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

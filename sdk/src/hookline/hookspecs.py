@@ -17,6 +17,7 @@ Hooks are grouped by phase, in the order a sync calls them:
 * In flight: :func:`hookline_transform`
 * Writing: :func:`hookline_write_start`, :func:`hookline_write`,
   :func:`hookline_write_finish`
+* Testing: :func:`hookline_conformance_fixture`
 
 Reading, transforming and writing are called per *batch*: a pluggy call costs about a
 microsecond, which per record would dominate a fast pipeline.
@@ -25,11 +26,13 @@ microsecond, which per record would dominate a fast pipeline.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
+    from hookline.conformance import ConformanceFixture
     from hookline.models import (
         Batch,
         Catalog,
@@ -46,6 +49,7 @@ __all__ = [
     "PROJECT_NAME",
     "hookline_auth",
     "hookline_check",
+    "hookline_conformance_fixture",
     "hookline_describe",
     "hookline_discover",
     "hookline_read",
@@ -289,4 +293,32 @@ def hookline_write(
 
     Calling convention: first result wins; only destination connectors implement it.
     Wrappers are supported. Since 0.1.
+    """
+
+
+# -- Testing ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_conformance_fixture(workdir: Path) -> ConformanceFixture:
+    """Set up what the conformance suite needs to exercise the connector offline.
+
+    Called once per ``hookline test`` (and by the pytest plugin and ``hookline registry
+    validate``), before any other phase. Create sample data under ``workdir`` (an empty
+    directory the suite owns) and, for a connector that talks to a service, start a small
+    local fake of that service on loopback; stop it in ``cleanup``.
+
+    Args:
+        workdir: an empty directory for the fixture's files; relative paths in the
+            returned config are relative to it.
+
+    Returns:
+        A :class:`~hookline.conformance.ConformanceFixture`: a working config (its secret
+        values are the canaries the secrets check looks for), and optionally bad
+        credentials, an invalid config, the setting that holds the service URL (enables
+        the fault checks) and a way to read written records back.
+
+    Calling convention: first result wins; optional (without it only the describe checks
+    run, unless ``hookline test --config`` gives a config). Wrappers are supported.
+    Since 0.1.
     """

@@ -214,6 +214,19 @@ class Connector:
             )
         return result
 
+    def conformance_fixture(self, workdir: Path) -> Any:
+        """Call ``hookline_conformance_fixture``; ``None`` when the connector has none."""
+        with self._phase():
+            return self._pm.hook.hookline_conformance_fixture(workdir=workdir)
+
+    def attach(self, plugin: Any, name: str) -> None:
+        """Register an observing plugin (hook wrappers only) for this connector's calls."""
+        _register(self._pm, plugin, name, connector=False)
+
+    def detach(self, plugin: Any) -> None:
+        """Unregister a plugin added with :meth:`attach`."""
+        self._pm.unregister(plugin)
+
     def close(self, connection: Any) -> None:
         """Close the connection if it has a ``close()`` method."""
         closer = getattr(connection, "close", None)

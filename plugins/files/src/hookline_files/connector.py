@@ -13,6 +13,7 @@ __all__ = [
     "FilesConnection",
     "hookline_auth",
     "hookline_check",
+    "hookline_conformance_fixture",
     "hookline_describe",
     "hookline_discover",
     "hookline_read",
@@ -24,7 +25,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -48,8 +49,11 @@ from hookline_files._state import load_positions
 from hookline_files._writing import write_batch
 from hookline_files.config import FilesConfig, StreamConfig
 
+if TYPE_CHECKING:
+    from hookline.conformance import ConformanceFixture
+
 #: What the connector can do, as :class:`~hookline.models.ConnectorInfo` reports it.
-CAPABILITIES = ("discover", "read", "incremental", "write", "append", "upsert")
+CAPABILITIES = ("discover", "read", "incremental", "check", "write", "append", "upsert")
 #: Every stream can be read incrementally: per-file positions need no cursor field.
 SYNC_MODES = ("full", "incremental")
 
@@ -268,3 +272,15 @@ def hookline_write(
     primary key; ``replace`` is not supported (a :class:`~hookline.errors.WriteError`).
     """
     return write_batch(connection.directory, stream, batch.records, config.output_format)
+
+
+@hookimpl
+def hookline_conformance_fixture(workdir: Path) -> ConformanceFixture:
+    """Write sample files under ``workdir`` for the conformance suite and return the fixture.
+
+    See :func:`hookline_files.conformance.conformance_fixture`; imported here, on use, so
+    loading the connector stays cheap.
+    """
+    from hookline_files.conformance import conformance_fixture
+
+    return conformance_fixture(workdir)

@@ -6,6 +6,7 @@ Outcomes per request:
 * a 4xx answer (not retried, except 429): those records are rejected with the status and
   the server's message, and the batch goes on;
 * a template field the record lacks: that record is rejected, nothing is sent for it;
+* a record with no JSON form (a ``set``, NaN or infinity): rejected, nothing is sent for it;
 * retries exhausted (429, 5xx, transport errors), the deadline, a refused host: the
   whole batch fails with :class:`~hookline.errors.WriteError`, so its state is not
   committed and a later run sends it again, with the same idempotency keys.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 __all__ = ["MissingField", "render", "write_batch"]
 
+import json
 import re
 import urllib.parse
 from typing import Any
@@ -29,6 +31,15 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 class MissingField(Exception):
     """A template needs a field the record does not have (or has as null)."""
+
+
+def _not_json(value: Any) -> str | None:
+    """Return why ``value`` cannot be sent as JSON, or ``None`` when it can."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return f"the record has no JSON form ({exc}); fix the value, or map it to one"
+    return None
 
 
 def render(template: str, values: dict[str, Any], *, quote: bool) -> str:
@@ -81,6 +92,10 @@ def _write_records(
     written = 0
     rejected: list[RejectedRecord] = []
     for record in records:
+        problem = _not_json(record)
+        if problem is not None:
+            rejected.append(RejectedRecord(record=record, reason=problem))
+            continue
         values = {**record, "stream": stream}
         try:
             path = render(spec.path, values, quote=True)
@@ -105,6 +120,14 @@ def _write_all(
 ) -> WriteResult:
     if not records:
         return WriteResult(written=0)
+    problems = [_not_json(r) for r in records]
+    if any(p is not None for p in problems):
+        sendable = [r for r, p in zip(records, problems, strict=True) if p is None]
+        unsendable = [
+            RejectedRecord(r, p) for r, p in zip(records, problems, strict=True) if p is not None
+        ]
+        result = _write_all(client, spec, stream, sendable)
+        return WriteResult(written=result.written, rejected=[*result.rejected, *unsendable])
     values = {**records[0], "stream": stream, "count": len(records)}
     try:
         path = render(spec.path, {"stream": stream}, quote=True)

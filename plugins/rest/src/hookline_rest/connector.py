@@ -13,6 +13,7 @@ __all__ = [
     "CAPABILITIES",
     "hookline_auth",
     "hookline_check",
+    "hookline_conformance_fixture",
     "hookline_describe",
     "hookline_discover",
     "hookline_read",
@@ -20,7 +21,8 @@ __all__ = [
 ]
 
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hookline import hookimpl
 from hookline.errors import DiscoveryError, HooklineError, ReadError, WriteError
@@ -43,8 +45,11 @@ from hookline_rest._reading import first_page, read_stream
 from hookline_rest._writing import write_batch
 from hookline_rest.config import RestConfig, StreamConfig
 
+if TYPE_CHECKING:
+    from hookline.conformance import ConformanceFixture
+
 #: What the connector can do, as :class:`~hookline.models.ConnectorInfo` reports it.
-CAPABILITIES = ("discover", "read", "incremental", "write", "append", "upsert")
+CAPABILITIES = ("discover", "read", "incremental", "check", "write", "append", "upsert")
 
 
 @hookimpl
@@ -168,3 +173,15 @@ def hookline_write(
             stream=stream.name,
         )
     return write_batch(connection, spec, stream.name, batch.records)
+
+
+@hookimpl
+def hookline_conformance_fixture(workdir: Path) -> ConformanceFixture:
+    """Start a fake shop API on loopback for the conformance suite and return the fixture.
+
+    See :func:`hookline_rest.conformance.conformance_fixture`; imported here, on use, so
+    loading the connector stays cheap. The fixture's ``cleanup`` stops the fake.
+    """
+    from hookline_rest.conformance import conformance_fixture
+
+    return conformance_fixture(workdir)

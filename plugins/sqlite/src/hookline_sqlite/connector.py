@@ -12,6 +12,7 @@ __all__ = [
     "CAPABILITIES",
     "hookline_auth",
     "hookline_check",
+    "hookline_conformance_fixture",
     "hookline_describe",
     "hookline_discover",
     "hookline_read",
@@ -24,6 +25,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hookline import hookimpl
 from hookline.errors import AuthError
@@ -44,16 +46,21 @@ from hookline_sqlite._tables import list_tables
 from hookline_sqlite._writing import finish_stream, start_stream, write_records
 from hookline_sqlite.config import SqliteConfig
 
+if TYPE_CHECKING:
+    from hookline.conformance import ConformanceFixture
+
 #: What the connector can do, as :class:`~hookline.models.ConnectorInfo` reports it.
 CAPABILITIES = (
     "discover",
     "read",
     "incremental",
+    "check",
     "write",
     "append",
     "upsert",
     "replace",
-    "schema_evolution",
+    "freeze",
+    "x-schema-evolution",
 )
 
 
@@ -175,3 +182,15 @@ def hookline_write_finish(
 ) -> None:
     """End a stream's writing; a ``replace`` swaps its staging table in, atomically."""
     finish_stream(connection, config, stream)
+
+
+@hookimpl
+def hookline_conformance_fixture(workdir: Path) -> ConformanceFixture:
+    """Create a sample database under ``workdir`` for the conformance suite; return the fixture.
+
+    See :func:`hookline_sqlite.conformance.conformance_fixture`; imported here, on use, so
+    loading the connector stays cheap.
+    """
+    from hookline_sqlite.conformance import conformance_fixture
+
+    return conformance_fixture(workdir)

@@ -28,6 +28,7 @@ class _LazyGroup(click.Group):
         "run": ("hookline.cli._run", "run"),
         "runs": ("hookline.cli._run", "runs"),
         "state": ("hookline.cli._run", "state"),
+        "test": ("hookline.cli._test", "test"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

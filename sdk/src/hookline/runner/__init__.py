@@ -14,7 +14,7 @@ __all__ = ["NoProgress", "Progress", "RunResult", "StreamResult", "run_pipeline"
 import gc
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -31,7 +31,11 @@ from hookline.runner._stream import Side, StreamRun, run_stream
 
 
 def run_pipeline(
-    pipeline: Pipeline, *, streams: Sequence[str] = (), progress: Progress | None = None
+    pipeline: Pipeline,
+    *,
+    streams: Sequence[str] = (),
+    progress: Progress | None = None,
+    connectors: Mapping[str, Connector] | None = None,
 ) -> RunResult:
     """Run ``pipeline`` once and return what happened.
 
@@ -39,6 +43,8 @@ def run_pipeline(
         pipeline: a pipeline from :func:`hookline.pipeline.load_pipeline`.
         streams: run only these of the pipeline's streams (default: all it selects).
         progress: receives progress from the streams' threads.
+        connectors: connectors already loaded, by id, used instead of the installed ones
+            of that id (the conformance suite runs connectors that are not installed).
 
     Raises:
         ConfigError: anything about the pipeline, its connectors' configs, its streams
@@ -50,7 +56,7 @@ def run_pipeline(
     """
     progress = progress or NoProgress()
     with pipeline_lock(pipeline):
-        source, destination = _open_sides(pipeline)
+        source, destination = _open_sides(pipeline, connectors or {})
         try:
             catalog = source.connector.discover(source.config, source.connection)
             plans = plan_streams(pipeline, catalog, streams)
@@ -60,14 +66,16 @@ def run_pipeline(
             destination.connector.close(destination.connection)
 
 
-def _open_sides(pipeline: Pipeline) -> tuple[Side, Side]:
+def _open_sides(pipeline: Pipeline, loaded: Mapping[str, Connector]) -> tuple[Side, Side]:
     problems: list[ConfigProblem] = list(pipeline.problems)
     connectors: dict[str, Connector] = {}
     for side, ref, needed in (
         ("source", pipeline.source, "source"),
         ("destination", pipeline.destination, "destination"),
     ):
-        connector = open_connector(ref.connector, with_plugins=side == "source")
+        connector = loaded.get(ref.connector) or open_connector(
+            ref.connector, with_plugins=side == "source"
+        )
         can = connector.info.is_source if needed == "source" else connector.info.is_destination
         if not can:
             problems.append(

@@ -1,0 +1,168 @@
+"""The REST connector's conformance fixture: a fake shop API on loopback, and its config.
+
+``hookline test rest`` calls :func:`hookline_rest.connector.hookline_conformance_fixture`,
+which returns :func:`conformance_fixture`'s result. It starts
+:class:`~hookline_rest._fake_api.FakeShopApi` on ``127.0.0.1`` (a free port) with
+:data:`CUSTOMERS` customers and :data:`ORDERS` orders behind a bearer token (a canary, so
+the suite can search every output for it), and configures:
+
+* streams ``customers`` and ``orders``: ``GET /customers`` and ``GET /orders`` in pages of
+  :data:`PAGE_SIZE` (one batch per page), incremental on ``updated_at`` through the API's
+  ``updated_since`` parameter, with declared schemas;
+* writes: every stream the suite writes (:data:`WRITE_STREAMS`) goes to
+  ``PUT /store/{stream}/{id}``, so writing a record again replaces it (an upsert by id).
+
+``read_back`` returns what the fake stored for a stream; ``cleanup`` stops the fake.
+``bad_credentials`` sends another token (``401``, an :class:`~hookline.errors.AuthError`);
+``invalid_config`` names an endpoint the API does not have.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CUSTOMERS",
+    "ORDERS",
+    "PAGE_SIZE",
+    "WRITE_STREAMS",
+    "conformance_fixture",
+    "sample_customers",
+    "sample_orders",
+]
+
+from pathlib import Path
+from typing import Any
+
+from hookline.conformance import WRITE_STREAMS, ConformanceFixture, canary
+from hookline.models import ConfiguredStream, Record
+from hookline_rest._fake_api import FakeShopApi
+
+#: Records per page (and so per batch): small, so reads span several batches.
+PAGE_SIZE = 5
+#: How many customers the fake API serves.
+CUSTOMERS = 13
+#: How many orders the fake API serves.
+ORDERS = 17
+
+_CITIES = ("Lyon", "Porto", "Graz", "Turku", "Gent")
+_STAMP = {"type": "string", "format": "date-time"}
+
+_CUSTOMER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "email": {"type": "string"},
+        "vip": {"type": "boolean"},
+        "balance": {"type": ["number", "null"]},
+        "address": {"type": "object", "properties": {"city": {"type": "string"}}},
+        "updated_at": _STAMP,
+    },
+    "required": ["id", "updated_at"],
+}
+
+_ORDER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "customer_id": {"type": "integer"},
+        "total": {"type": "number"},
+        "status": {"type": "string"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"sku": {"type": "string"}, "quantity": {"type": "integer"}},
+            },
+        },
+        "updated_at": _STAMP,
+    },
+    "required": ["id", "updated_at"],
+}
+
+
+def _timestamp(day: int, hour: int) -> str:
+    return f"2024-03-{day:02d}T{hour:02d}:00:00Z"
+
+
+def sample_customers(count: int = CUSTOMERS) -> list[Record]:
+    """Return the customers the fake API serves (ids 1 to ``count``)."""
+    return [
+        {
+            "id": n,
+            "name": f"Customer {n}",
+            "email": f"customer{n}@example.test",
+            "vip": n % 4 == 0,
+            "balance": None if n % 5 == 0 else round(12.5 * n, 2),
+            "address": {"city": _CITIES[n % len(_CITIES)]},
+            "updated_at": _timestamp(1 + n, 8 + n % 10),
+        }
+        for n in range(1, count + 1)
+    ]
+
+
+def sample_orders(count: int = ORDERS) -> list[Record]:
+    """Return the orders the fake API serves (ids 1 to ``count``)."""
+    return [
+        {
+            "id": n,
+            "customer_id": 1 + n % CUSTOMERS,
+            "total": round(9.5 * n + 0.25, 2),
+            "status": "paid" if n % 3 else "open",
+            "items": [{"sku": f"SKU-{n:03d}", "quantity": 1 + n % 3}],
+            "updated_at": _timestamp(1 + (n + 1) // 2, n % 24),
+        }
+        for n in range(1, count + 1)
+    ]
+
+
+def _stream(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "path": f"/{name}",
+        "records": "data",
+        "primary_key": ["id"],
+        "cursor": {"field": "updated_at", "param": "updated_since"},
+        "pagination": {
+            "kind": "page",
+            "param": "page",
+            "size_param": "per_page",
+            "size": PAGE_SIZE,
+            "total_pages_path": "meta.total_pages",
+        },
+        "schema": schema,
+    }
+
+
+def conformance_fixture(workdir: Path) -> ConformanceFixture:
+    """Start the fake API and return the REST connector's fixture (``workdir`` is unused).
+
+    The fake runs until the fixture's ``cleanup`` is called.
+    """
+    token = canary("token")
+    api = FakeShopApi(token, {"customers": sample_customers(), "orders": sample_orders()}).start()
+    streams = [_stream("customers", _CUSTOMER_SCHEMA), _stream("orders", _ORDER_SCHEMA)]
+    config: dict[str, Any] = {
+        "base_url": api.url,
+        "auth": {"kind": "bearer", "token": token},
+        "timeout": 10,
+        "retry": {"max_attempts": 5, "base_delay": 0.05, "max_delay": 30, "max_elapsed": 60},
+        "streams": streams,
+        "writes": {
+            name: {"method": "PUT", "path": "/store/{stream}/{id}", "mode": "record"}
+            for name in WRITE_STREAMS
+        },
+    }
+    missing = [{**streams[0], "name": "customers", "path": "/v1/customers"}]
+
+    def read_back(stream: ConfiguredStream) -> list[Record]:
+        """Return what the fake API stored for the written stream ``stream``."""
+        return api.stored(stream.name)
+
+    return ConformanceFixture(
+        config=config,
+        bad_credentials={"auth": {"token": "hl-wrong-token-for-the-fake-shop"}},
+        invalid_config={**config, "streams": missing},
+        url_setting="base_url",
+        read_back=read_back,
+        cleanup=api.stop,
+    )

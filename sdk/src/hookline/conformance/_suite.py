@@ -1,0 +1,183 @@
+"""Running the suite: set up the fixture, run each check, collect the report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hookline._loading import describe_exception
+from hookline._markers import hookimpl
+from hookline._version import __version__
+from hookline.conformance._capture import Capture
+from hookline.conformance._context import Precondition, SuiteContext
+from hookline.conformance._fixture import ConformanceFixture
+from hookline.conformance._registry import Check, CheckFailed, CheckSkipped, all_checks
+from hookline.conformance._report import CheckOutcome, Report
+from hookline.errors import UsageError
+from hookline.models import ConfiguredStream
+from hookline.plugins import Connector
+
+_SPY = "hookline-conformance-observer"
+
+
+class _ReadObserver:
+    """Notes which streams the host asks the connector to read."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
+
+    @hookimpl(wrapper=True)
+    def hookline_read(self, stream: ConfiguredStream) -> Any:
+        """Record the stream, then let the connector read it."""
+        self.calls.append(stream.name)
+        return (yield)
+
+
+def check_names() -> list[str]:
+    """The name of every check, in the order the suite runs them."""
+    return [c.name for c in all_checks()]
+
+
+def run_suite(
+    connector: Connector,
+    *,
+    workdir: Path,
+    config: dict[str, Any] | None = None,
+    config_path: Path | None = None,
+    checks: Sequence[str] = (),
+    required_level: str | None = None,
+    on_result: Callable[[CheckOutcome], None] | None = None,
+) -> Report:
+    """Run the conformance suite against ``connector`` and return the report.
+
+    Args:
+        connector: the connector under test (``open_connector(id)`` or
+            ``connector_from_plugin(obj)``).
+        workdir: an empty directory for the fixture and the suite's own files.
+        config: a config to test with instead of the fixture's (a mapping, as in a file).
+        config_path: or a config file to test with (relative paths start at its folder).
+            With either, the connector's fixture is not used.
+        checks: run only these checks (names or phases); default all.
+        required_level: the level :attr:`Report.passed` requires (default bronze).
+        on_result: called with each check's outcome as soon as it is known.
+
+    Raises:
+        UsageError: an unknown check name, or both ``config`` and ``config_path``.
+    """
+    selected = _select(checks)
+    workdir.mkdir(parents=True, exist_ok=True)
+    report = Report(
+        connector=connector.id,
+        connector_version=connector.version,
+        kind=connector.info.kind,
+        hookline_version=__version__,
+        complete=len(selected) == len(all_checks()),
+        required_level=required_level,
+    )
+    capture = Capture()
+    with capture.active():
+        ctx, fixture_error = _context(connector, workdir, config, config_path, capture)
+        ctx.outcomes = report.checks
+        observer = _ReadObserver(ctx.read_calls)
+        connector.attach(observer, _SPY)
+        try:
+            for item in selected:
+                outcome = _run_check(ctx, item, fixture_error)
+                report.checks.append(outcome)
+                if on_result is not None:
+                    on_result(outcome)
+        finally:
+            connector.detach(observer)
+            ctx.close()
+            if ctx.fixture is not None and ctx.fixture.cleanup is not None:
+                try:
+                    ctx.fixture.cleanup()
+                except Exception as exc:  # the report matters more than a stuck fake
+                    ctx.note_error("fixture cleanup", exc)
+    return report
+
+
+def _select(names: Sequence[str]) -> list[Check]:
+    everything = all_checks()
+    if not names:
+        return everything
+    known = {c.name for c in everything} | {c.phase for c in everything}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown check {', '.join(map(repr, unknown))}; `hookline test --list` names them"
+        )
+    return [c for c in everything if c.name in names or c.phase in names]
+
+
+def _context(
+    connector: Connector,
+    workdir: Path,
+    config: dict[str, Any] | None,
+    config_path: Path | None,
+    capture: Capture,
+) -> tuple[SuiteContext, str | None]:
+    from hookline.config import load_document
+
+    if config is not None and config_path is not None:
+        raise UsageError("give a config or a config file, not both")
+    fixture: ConformanceFixture | None = None
+    error = None
+    origin, base_dir = "<fixture config>", workdir
+    if config_path is not None:
+        config = load_document(config_path)
+        origin, base_dir = str(config_path), config_path.parent
+    elif config is not None:
+        origin = "<given config>"
+    else:
+        try:
+            fixture = connector.conformance_fixture(workdir)
+        except Exception as exc:
+            error = f"hookline_conformance_fixture failed: {describe_exception(exc)}"
+            capture.add("the fixture's error", str(exc))
+        else:
+            if fixture is not None and not isinstance(fixture, ConformanceFixture):
+                error = (
+                    "hookline_conformance_fixture returned "
+                    f"{type(fixture).__name__}, not a ConformanceFixture"
+                )
+                fixture = None
+            elif fixture is not None:
+                config = fixture.config
+    ctx = SuiteContext(connector, workdir, fixture, config, base_dir, origin, capture)
+    return ctx, error
+
+
+def _run_check(ctx: SuiteContext, item: Check, fixture_error: str | None) -> CheckOutcome:
+    started = time.monotonic()
+    applicable = True
+    try:
+        if fixture_error is not None and item.phase != "describe":
+            if item.name == "config.fixture_accepted":
+                raise CheckFailed(fixture_error)
+            raise CheckSkipped(
+                "the conformance fixture failed (see config.fixture_accepted)", applicable=True
+            )
+        message = item.function(ctx) or "ok"
+        status = "passed"
+    except CheckFailed as exc:
+        status, message = "failed", str(exc)
+    except CheckSkipped as exc:
+        status, message, applicable = "skipped", str(exc), exc.applicable
+    except Precondition as exc:
+        status, message = "failed", str(exc)
+    except Exception as exc:
+        status = "failed"
+        message = f"stopped by {ctx.note_error(item.name, exc)}"
+    return CheckOutcome(
+        name=item.name,
+        phase=item.phase,
+        level=item.level,
+        doc=item.doc,
+        status=status,
+        message=" ".join(message.split()),
+        seconds=time.monotonic() - started,
+        applicable=applicable,
+    )

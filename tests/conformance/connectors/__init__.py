@@ -1,0 +1,1 @@
+"""Connectors for the conformance suite's own tests: two good references and broken ones."""
