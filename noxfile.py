@@ -1,4 +1,5 @@
-"""Developer tasks. `nox` runs the default sessions: lint, tests and conformance (the CI gate).
+"""Developer tasks. `nox` runs the default sessions (the CI gate): lint, tests, conformance
+and templates.
 
 Every session installs what it needs into its own virtual environment and passes
 `posargs` through, e.g. `nox -s tests -- -k files -x`.
@@ -13,7 +14,7 @@ import nox
 ROOT = Path(__file__).parent
 PLUGINS = sorted(str(p.parent) for p in ROOT.glob("plugins/*/pyproject.toml"))
 
-nox.options.sessions = ["lint", "tests", "conformance"]
+nox.options.sessions = ["lint", "tests", "conformance", "templates"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -45,10 +46,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite: the host, the connectors, docs and meta-tests, real installs."""
+    """The test suite: host, connectors, docs, meta-tests, real installs (not tests/templates)."""
     session.install("pytest>=8", "hatchling>=1.24", "build>=1.2", "jsonschema>=4.18")
     _install_project(session)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore=tests/templates", *session.posargs)
 
 
 def _connector_ids(plugin: str) -> list[str]:
@@ -85,6 +86,17 @@ def conformance(session: nox.Session) -> None:
                 str(out / f"{connector}.xml"),
                 *session.posargs,
             )
+
+
+@nox.session
+def templates(session: nox.Session) -> None:
+    """Every template variant (templates/replays/): bake, build, install fresh, test, lint.
+
+    Also runs every command of the tutorial "Your first connector".
+    """
+    session.install("pytest>=8", "hatchling>=1.24", "build>=1.2", "ruff>=0.6")
+    _install_project(session)
+    session.run("pytest", "tests/templates", *session.posargs)
 
 
 @nox.session

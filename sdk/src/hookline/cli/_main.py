@@ -29,6 +29,7 @@ class _LazyGroup(click.Group):
         "runs": ("hookline.cli._run", "runs"),
         "state": ("hookline.cli._run", "state"),
         "test": ("hookline.cli._test", "test"),
+        "new": ("hookline.cli._new", "new"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,73 @@
+"""Every command of the tutorial "Your first connector" runs, in order, as written.
+
+The commands are the ``$ `` lines of the page's ``console`` blocks, run in one shell in an
+empty directory. pip installs offline from a wheelhouse holding the local SDK, so
+``pip install hookline`` installs this checkout's hookline, as PyPI would.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from support.venvs import ROOT, run
+
+TUTORIAL = ROOT / "docs" / "tutorial" / "your-first-connector.md"
+MARK = "@@@ "
+
+
+def commands(page: str) -> list[str]:
+    """The ``$ `` lines of every console block, in order."""
+    found = []
+    for block in re.findall(r"```console\n(.*?)```", page, re.S):
+        found += [line[2:] for line in block.splitlines() if line.startswith("$ ")]
+    return found
+
+
+def outputs(text: str) -> dict[str, str]:
+    """Split the script's output into each command's output."""
+    parts: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith(MARK):
+            current = line[len(MARK) :]
+            parts[current] = ""
+        elif current is not None:
+            parts[current] += line + "\n"
+    return parts
+
+
+def test_the_tutorial_runs_as_written(wheelhouse: Path, tmp_path: Path) -> None:
+    steps = commands(TUTORIAL.read_text())
+    assert steps[0].startswith("python3 -m venv") and "hookline new" in " ".join(steps)
+    script = ["set -e"]
+    for step in steps:
+        script += [f"echo {shlex.quote(MARK + step)}", f"{step} 2>&1"]
+    done = run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=tmp_path,
+        env={
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheelhouse),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "HOOKLINE_CACHE_DIR": str(tmp_path / "cache"),
+            "VIRTUAL_ENV": "",
+        },
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    seen = outputs(done.stdout)
+    assert list(seen) == steps, "every command ran"
+
+    assert re.search(r"^hookline, version \d", seen["hookline --version"], re.M)
+    listing = seen["hookline connectors"]
+    assert re.search(r"^acmecrm\s+source\s+ok\s+hookline-acmecrm\s", listing, re.M), listing
+    assert "token" in seen["hookline info acmecrm"]
+    assert "Level: gold" in seen["hookline test acmecrm"]
+    assert " failed" not in seen["python -m pytest -q"]
+    assert "PASSED" in seen["python -m twine check dist/*"]
+    dist = tmp_path / "hookline-acmecrm" / "dist"
+    assert {p.suffix for p in dist.iterdir()} == {".whl", ".gz"}
+    license_text = (tmp_path / "hookline-acmecrm" / "LICENSE").read_text()
+    assert "Ada Lovelace" in license_text
