@@ -47,9 +47,42 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite: host, connectors, docs, meta-tests, real installs (not tests/templates)."""
-    session.install("pytest>=8", "hatchling>=1.24", "build>=1.2", "jsonschema>=4.18")
+    session.install(
+        "pytest>=8", "hatchling>=1.24", "build>=1.2", "jsonschema>=4.18", "selenium>=4.20"
+    )
     _install_project(session)
+    _ensure_chromium(session)
     session.run("pytest", "--ignore=tests/templates", *session.posargs)
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """The catalog page is tested in headless Chromium: install it where it is missing.
+
+    On Debian and Ubuntu, run as root, this installs the distribution's chromium and
+    chromium-driver; elsewhere it says what to install.
+    """
+    import os
+    import shutil
+
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run(
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "chromium",
+            "chromium-driver",
+            external=True,
+            env={"DEBIAN_FRONTEND": "noninteractive"},
+        )
+        return
+    session.error(
+        "the catalog page test needs Chromium and its driver: install the packages "
+        "chromium and chromium-driver (Debian, Ubuntu), then run nox again"
+    )
 
 
 def _connector_ids(plugin: str) -> list[str]:

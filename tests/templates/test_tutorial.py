@@ -67,6 +67,12 @@ def test_the_tutorial_runs_as_written(wheelhouse: Path, tmp_path: Path) -> None:
     assert "Level: gold" in seen["hookline test acmecrm"]
     assert " failed" not in seen["python -m pytest -q"]
     assert "PASSED" in seen["python -m twine check dist/*"]
+    validate = next(step for step in steps if step.startswith("hookline registry validate"))
+    assert "accepted: dist/hookline_acmecrm-0.1.0-py3-none-any.whl" in seen[validate]
+    assert "acmecrm (hookline-acmecrm==0.1.0): level gold" in seen[validate]
+    assert re.search(
+        r"^acmecrm\s+gold\s+source\s", seen["hookline search crm --registry registry"], re.M
+    )
     dist = tmp_path / "hookline-acmecrm" / "dist"
     assert {p.suffix for p in dist.iterdir()} == {".whl", ".gz"}
     license_text = (tmp_path / "hookline-acmecrm" / "LICENSE").read_text()

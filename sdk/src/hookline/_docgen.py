@@ -103,7 +103,9 @@ def cli_page() -> str:
     from hookline.cli._main import cli
 
     lines = [_HEADER, "", "# Command-line reference", ""]
-    ctx = click.Context(cli, info_name="hookline", terminal_width=88, max_content_width=88)
+    ctx = click.Context(
+        cli, info_name="hookline", terminal_width=88, max_content_width=88, **cli.context_settings
+    )
     lines += ["## `hookline`", "", "```text", cli.get_help(ctx), "```", ""]
     group = ctx.command
     assert isinstance(group, click.Group)

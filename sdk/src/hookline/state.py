@@ -13,10 +13,10 @@ from __future__ import annotations
 __all__ = ["read_state_file", "write_state_file"]
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from hookline._files import write_atomically
 from hookline.errors import ConfigError, ConfigProblem
 from hookline.models import State
 
@@ -66,14 +66,4 @@ def write_state_file(path: str | os.PathLike[str], states: dict[str, State]) -> 
     payload = orjson.dumps(
         {"version": _FORMAT_VERSION, "streams": states}, option=orjson.OPT_INDENT_2
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, payload)

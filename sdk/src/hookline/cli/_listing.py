@@ -68,13 +68,28 @@ def plugins(as_json: bool, refresh: bool) -> None:
 
 @click.command()
 @click.argument("connector_id", metavar="ID")
+@click.option(
+    "--registry",
+    "location",
+    metavar="PATH|URL",
+    help="The registry to look in when the connector is not installed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def info(connector_id: str, as_json: bool) -> None:
-    """Describe an installed connector: kind, capabilities and its settings."""
+def info(connector_id: str, location: str | None, as_json: bool) -> None:
+    """Describe a connector: kind, capabilities and its settings.
+
+    An installed connector describes itself; one that is not installed is described
+    from the registry, with its level and how to install it.
+    """
     from hookline._schema import secret_fields
+    from hookline.errors import ConnectorNotFound
     from hookline.plugins import open_connector
 
-    connector = open_connector(connector_id)
+    try:
+        connector = open_connector(connector_id)
+    except ConnectorNotFound as exc:
+        _registry_info(connector_id, location, as_json, exc)
+        return
     described = connector.info
     schema = connector.config_schema()
     data: dict[str, Any] = {
@@ -90,20 +105,83 @@ def info(connector_id: str, as_json: bool) -> None:
         "hooks": connector.implemented_hooks(),
         "config_schema": schema,
         "secret_fields": secret_fields(schema),
+        "source": "installed",
     }
     if as_json:
         echo_json(data)
         return
     click.echo(f"{described.id} {described.version}  ({connector.package})")
-    if described.title:
-        click.echo(described.title)
-    if described.description:
-        click.echo(described.description)
-    click.echo(f"kind: {described.kind}")
-    click.echo(f"capabilities: {', '.join(described.capabilities) or '-'}")
-    click.echo(f"hosts: {', '.join(described.hosts) or '-'}")
+    _describe_lines(
+        described.title,
+        described.description,
+        described.kind,
+        described.capabilities,
+        described.hosts,
+    )
     click.echo("settings:")
     for line in _settings_lines(schema):
+        click.echo(f"  {line}")
+
+
+def _describe_lines(title: str, description: str, kind: str, capabilities: Any, hosts: Any) -> None:
+    if title:
+        click.echo(title)
+    if description:
+        click.echo(description)
+    click.echo(f"kind: {kind}")
+    click.echo(f"capabilities: {', '.join(capabilities) or '-'}")
+    click.echo(f"hosts: {', '.join(hosts) or '-'}")
+
+
+def _registry_info(
+    connector_id: str, location: str | None, as_json: bool, not_installed: Exception
+) -> None:
+    from hookline.registry._index import RegistryUnavailable, load_index
+
+    try:
+        entry = load_index(location).get(connector_id)
+    except RegistryUnavailable as exc:
+        raise not_installed from exc
+    if entry is None:
+        raise not_installed
+    metadata, evidence, package = entry["metadata"], entry["evidence"], entry["package"]
+    verified = evidence["status"] == "accepted"
+    data: dict[str, Any] = {
+        "id": entry["id"],
+        "title": metadata["title"],
+        "description": entry["description"],
+        "kind": metadata["kind"],
+        "version": package["version"],
+        "package": package["name"],
+        "api_version": metadata["api_version"],
+        "capabilities": metadata["capabilities"],
+        "hosts": metadata["hosts"],
+        "config_schema": metadata["config_schema"],
+        "secret_fields": metadata["secret_settings"],
+        "source": "registry",
+        "installed": False,
+        "level": evidence["level"] if verified else "none",
+        "verified": verified,
+        "categories": entry["categories"],
+        "repository": entry.get("repository"),
+        "install": f"hookline install {entry['id']}",
+    }
+    if as_json:
+        echo_json(data)
+        return
+    state = f"level {evidence['level']}" if verified else "NOT verified"
+    click.echo(f"{entry['id']} {package['version']}  ({package['name']}; not installed, {state})")
+    _describe_lines(
+        metadata["title"],
+        entry["description"],
+        metadata["kind"],
+        metadata["capabilities"],
+        metadata["hosts"],
+    )
+    click.echo(f"categories: {', '.join(entry['categories']) or '-'}")
+    click.echo(f"install: hookline install {entry['id']}")
+    click.echo("settings:")
+    for line in _settings_lines(metadata["config_schema"]):
         click.echo(f"  {line}")
 
 

@@ -30,6 +30,10 @@ class _LazyGroup(click.Group):
         "state": ("hookline.cli._run", "state"),
         "test": ("hookline.cli._test", "test"),
         "new": ("hookline.cli._new", "new"),
+        "search": ("hookline.cli._registry", "search"),
+        "install": ("hookline.cli._registry", "install"),
+        "uninstall": ("hookline.cli._registry", "uninstall"),
+        "registry": ("hookline.cli._registry", "registry"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,224 @@
+"""`hookline search`, `info`, `install` refusals and `registry build`, over test registries.
+
+Nothing is installed here; the real installs are in test_registry_installs.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookline.cli import main
+from hookline.registry._entries import read_entries, write_entry
+from support.http_server import HttpServer, Received, Reply
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _entry(base: dict[str, Any], connector_id: str, **changes: Any) -> dict[str, Any]:
+    entry = copy.deepcopy(base)
+    entry["id"] = connector_id
+    entry["package"] = {
+        "name": f"hookline-{connector_id}",
+        "version": "2.0.0",
+        "requirement": f"hookline-{connector_id}==2.0.0",
+    }
+    for key, value in changes.items():
+        entry[key] = value
+    return entry
+
+
+@pytest.fixture
+def registry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A registry directory: the real entries, a CRM connector and a rejected one."""
+    directory = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry" / "entries", directory / "entries")
+    rest = next(e for e in read_entries(directory) if e["id"] == "rest")
+    write_entry(
+        directory,
+        _entry(
+            rest,
+            "acmecrm",
+            categories=["crm", "sales"],
+            description="Customers and deals from Acme CRM.",
+        ),
+    )
+    broken = _entry(rest, "shakycrm", categories=["crm"], description="Flaky CRM.")
+    broken["evidence"] = {
+        **broken["evidence"],
+        "status": "rejected",
+        "level": "bronze",
+        "reasons": ["shakycrm: incremental.resume_exact failed: record 0 is (id=5)"],
+    }
+    write_entry(directory, broken)
+    code, out, _ = _run(capsys, "registry", "build", "--registry-dir", str(directory))
+    assert code == 0, out
+    assert "5 connectors" in out
+    return directory
+
+
+def test_build_writes_an_index_and_a_catalog(registry: Path) -> None:
+    index = json.loads((registry / "index.json").read_text())
+    assert index["schema_version"] == 1
+    assert [e["id"] for e in index["connectors"]] == [
+        "acmecrm",
+        "files",
+        "rest",
+        "shakycrm",
+        "sqlite",
+    ]
+    page = (registry / "catalog.html").read_text()
+    assert 'data-id="acmecrm"' in page and "not verified" in page
+
+
+def test_build_refuses_a_broken_entry_naming_it(
+    registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = registry / "entries" / "files.json"
+    data = json.loads(path.read_text())
+    data["evidence"]["level"] = "platinum"
+    path.write_text(json.dumps(data))
+    code, _, err = _run(capsys, "registry", "build", "--registry-dir", str(registry))
+    assert code == 2
+    assert f"{path}: 'platinum' is not one of" in err
+    assert "@ $.evidence.level" in err
+
+
+def test_search_by_name_category_and_capability(
+    registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = str(registry / "index.json")
+    code, out, _ = _run(capsys, "search", "crm", "--registry", where)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "LEVEL", "KIND", "PACKAGE", "DESCRIPTION"]
+    assert [line.split()[0] for line in lines[1:]] == ["acmecrm", "shakycrm"]
+    assert "unverified" in lines[2]
+    code, out, _ = _run(capsys, "search", "replace", "--registry", where, "--json")
+    assert [e["id"] for e in json.loads(out)] == ["sqlite"]
+    code, out, _ = _run(capsys, "search", "nothing-like-this", "--registry", where)
+    assert code == 0 and "no connector matches 'nothing-like-this'" in out
+
+
+def test_info_describes_a_connector_that_is_not_installed(
+    registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = str(registry)
+    code, out, _ = _run(capsys, "info", "acmecrm", "--registry", where)
+    assert code == 0
+    assert "not installed, level gold" in out
+    assert "install: hookline install acmecrm" in out
+    assert "secret" in out, "secret settings are marked"
+    code, out, _ = _run(capsys, "info", "acmecrm", "--registry", where, "--json")
+    data = json.loads(out)
+    assert (data["source"], data["installed"], data["level"]) == ("registry", False, "gold")
+    assert "$.auth.token" in data["secret_fields"]
+    code, out, _ = _run(capsys, "info", "files", "--registry", where, "--json")
+    assert json.loads(out)["source"] == "installed"
+    code, _, err = _run(capsys, "info", "nowhere", "--registry", where)
+    assert code == 2 and "no connector 'nowhere' is installed" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["shakycrm"], 1, "shakycrm has no passing validation (shakycrm: incremental"),
+        (["acmecrm", "--version", "1.0.0"], 1, "acmecrm 1.0.0 was not validated"),
+        (["nowhere"], 2, "has no connector 'nowhere'"),
+    ],
+)
+def test_install_refuses_without_touching_pip(
+    args: list[str],
+    code: int,
+    message: str,
+    registry: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import hookline.registry._install as installing
+
+    monkeypatch.setattr(installing, "_pip", lambda *a: pytest.fail("pip must not run"))
+    got, _, err = _run(capsys, "install", *args, "--registry", str(registry))
+    assert got == code
+    assert message in err
+    assert "--allow-unverified" in err or code == 2
+    assert "Traceback" not in err
+
+
+def test_uninstall_of_a_connector_that_is_not_installed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = _run(capsys, "uninstall", "nowhere")
+    assert code == 2 and "no installed connector 'nowhere'" in err
+
+
+def test_a_registry_url_is_fetched_cached_and_its_absence_explained(
+    registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = (registry / "index.json").read_bytes()
+
+    def handler(request: Received) -> Reply:
+        return Reply(200, {"Content-Type": "application/json"}, body)
+
+    with HttpServer(handler) as server:
+        url = server.url + "/index.json"
+        code, out, _ = _run(capsys, "search", "sqlite", "--registry", url, "--json")
+        assert code == 0 and [e["id"] for e in json.loads(out)] == ["sqlite"]
+        code, out, _ = _run(capsys, "search", "sqlite", "--registry", url, "--json")
+        assert len(server.requests) == 1, "the second search reads the cache"
+    code, out, err = _run(capsys, "search", "files", "--registry", url, "--refresh")
+    assert code == 0 and "files" in out
+    assert "using the cached copy" in err
+
+    gone = "http://127.0.0.1:9/registry/index.json"
+    code, _, err = _run(capsys, "search", "files", "--registry", gone)
+    assert code == 1
+    assert f"cannot reach the registry at {gone} (ConnectError" in err
+    assert "HOOKLINE_REGISTRY" in err and "Traceback" not in err
+
+
+def test_an_invalid_index_is_refused_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "index.json"
+    bad.write_text(json.dumps({"schema_version": 1, "connectors": [{"id": "x"}]}))
+    code, _, err = _run(capsys, "search", "x", "--registry", str(bad))
+    assert code == 1
+    assert f"the registry index at {bad} is not valid" in err
+    code, _, err = _run(capsys, "search", "x", "--registry", str(tmp_path / "missing"))
+    assert code == 1 and "no registry index at" in err
+
+
+def test_an_install_that_does_not_load_fails_and_says_how_to_remove_it(
+    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    import hookline.registry._install as installing
+
+    calls: list[list[str]] = []
+
+    def pip(args: list[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(installing, "_pip", pip)
+    monkeypatch.setattr(installing, "load_problem", lambda _: "import failed: no module acme")
+    code, _, err = _run(
+        capsys, "install", "acmecrm", "--registry", str(registry), "--find-links", "/wheels"
+    )
+    assert calls == [["install", "hookline-acmecrm==2.0.0", "--find-links", "/wheels"]]
+    assert code == 1
+    assert "does not load: import failed: no module acme" in err
+    assert "`hookline uninstall acmecrm` removes it" in err
