@@ -222,3 +222,38 @@ def test_an_install_that_does_not_load_fails_and_says_how_to_remove_it(
     assert code == 1
     assert "does not load: import failed: no module acme" in err
     assert "`hookline uninstall acmecrm` removes it" in err
+
+
+def test_validation_is_bounded_by_its_time_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = str(ROOT / "plugins" / "files")
+    code, out, err = _run(
+        capsys,
+        "registry",
+        "validate",
+        target,
+        "--registry-dir",
+        str(tmp_path),
+        "--timeout",
+        "1",
+        "--json",
+    )
+    assert code == 1
+    outcome = json.loads(out)
+    assert outcome["accepted"] is False
+    assert outcome["reasons"] == ["the validation did not finish within its time limit of 1 s"]
+    assert "creating a fresh environment" in err
+    assert not (tmp_path / "entries").exists(), "nothing is recorded for an unfinished run"
+
+
+def test_validate_refuses_what_cannot_be_installed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        capsys, "registry", "validate", "not a requirement!", "--registry-dir", str(tmp_path)
+    )
+    assert code == 2
+    assert "is neither a project directory, a wheel, nor a requirement" in err
+    code, _, err = _run(capsys, "registry", "validate", str(tmp_path / "x.whl"))
+    assert code == 2 and "no wheel file" in err

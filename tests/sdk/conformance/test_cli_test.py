@@ -176,3 +176,30 @@ def test_pytest_plugin_one_test_per_check(tmp_path: Path) -> None:
     assert "FAILED test_tiny_conformance.py::test_conformance[secrets.no_leak]" in failing.stdout
     assert "a secret leaked: $.token (plain) in log line" in failing.stdout
     assert "test_conformance[level]" in failing.stdout
+
+
+def test_a_given_config_is_tested_instead_of_the_fixture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "numbers"
+    data.mkdir()
+    (data / "token").write_text("a-real-token-0042")
+    (data / "numbers.json").write_text(json.dumps([{"id": i, "seen": 10 + i} for i in range(5)]))
+    config = tmp_path / "tiny.yaml"
+    config.write_text("directory: numbers\ntoken: a-real-token-0042\nbatch_size: 2\n")
+    report = tmp_path / "report.json"
+    code, out, _ = _run(capsys, "test", str(TINY), "--config", str(config), "--report", str(report))
+    assert code == 0, out
+    assert "ok    read.records_conform                  5 records conform" in out
+    skipped = json.loads(report.read_text())
+    assert skipped["with_fixture"] is False
+    bad = next(c for c in skipped["checks"] if c["name"] == "check.bad_credentials")
+    assert bad["status"] == "skipped" and bad["applicable"] is True
+    assert skipped["level"] == "none", "unexercised checks earn no level"
+    assert "a-real-token-0042" not in out + report.read_text()
+
+    (data / "token").write_text("another-token-0043")
+    code, out, _ = _run(capsys, "test", str(TINY), "--config", str(config))
+    assert code == 1
+    assert "FAIL  config.fixture_accepted" in out
+    assert "the token is refused" in out

@@ -16,7 +16,7 @@ UNKNOWN_KEY = "hookline_conformance_unknown_setting"
 
 @check("config.fixture_accepted")
 def fixture_accepted(ctx: SuiteContext) -> str:
-    """The fixture's config is accepted: it structures and auth succeeds with it."""
+    """The config under test (the fixture's, or --config) structures and auth accepts it."""
     ctx.require_config()
     ctx.connection  # noqa: B018 - structures the config and calls auth, once
     return f"config from {ctx.config_origin} accepted"

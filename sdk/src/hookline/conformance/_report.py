@@ -78,6 +78,8 @@ class Report:
         date: when the suite ran (UTC, ISO 8601).
         checks: every check's outcome, in the order they ran.
         complete: whether every check ran (not a ``--check`` selection).
+        with_fixture: whether the suite ran against the connector's own fixture (not a
+            config given with ``--config``, where what the fixture would add is missing).
         required_level: the level a pass requires, when one was asked for.
     """
 
@@ -91,6 +93,7 @@ class Report:
     )
     checks: list[CheckOutcome] = attrs.field(factory=list)
     complete: bool = True
+    with_fixture: bool = True
     required_level: str | None = None
 
     @property
@@ -105,10 +108,14 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        """No check failed, and the level reached is the one required (at least bronze)."""
+        """No check failed, and the level reached is the one required.
+
+        Against the connector's fixture with every check, at least bronze is required; a
+        ``--check`` selection or a ``--config`` run requires only what ``--level`` asks.
+        """
         if self.failed:
             return False
-        if not self.complete and self.required_level is None:
+        if (not self.complete or not self.with_fixture) and self.required_level is None:
             return True
         needed = self.required_level or LEVELS[0]
         level = self.level
@@ -145,6 +152,7 @@ class Report:
             "level": self.level,
             "passed": self.passed,
             "required_level": self.required_level,
+            "with_fixture": self.with_fixture,
             "counts": self.counts(),
             "checks": [c.to_dict() for c in self.checks],
         }

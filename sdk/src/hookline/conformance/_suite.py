@@ -76,6 +76,7 @@ def run_suite(
         complete=len(selected) == len(all_checks()),
         required_level=required_level,
     )
+    report.with_fixture = config is None and config_path is None
     capture = Capture()
     with capture.active():
         ctx, fixture_error = _context(connector, workdir, config, config_path, capture)
