@@ -127,9 +127,10 @@ def templates(session: nox.Session) -> None:
 
     Also runs every command of the tutorial "Your first connector".
     """
-    session.install("pytest>=8", "hatchling>=1.24", "build>=1.2", "ruff>=0.6")
+    session.install("pytest>=8", "pytest-xdist>=3.5", "hatchling>=1.24", "build>=1.2", "ruff>=0.6")
     _install_project(session)
-    session.run("pytest", "tests/templates", *session.posargs)
+    # Each variant builds and installs into environments of its own: two at a time.
+    session.run("pytest", "-n", "2", "tests/templates", *session.posargs)
 
 
 @nox.session
