@@ -47,7 +47,7 @@ def _from_project(directory: Path) -> Connector:
     pyproject = directory / "pyproject.toml"
     if not pyproject.is_file():
         raise UsageError(f"{directory} has no pyproject.toml: give a connector project's directory")
-    data = _read_toml(pyproject)
+    data = read_toml(pyproject)
     project = data.get("project", {})
     entries = project.get("entry-points", {}).get(CONNECTORS_GROUP, {})
     if not entries:
@@ -101,7 +101,12 @@ def _import_file(path: Path) -> Any:
     return module
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file (``tomllib``, or ``tomli`` on Python 3.10).
+
+    Raises:
+        UsageError: it is not valid TOML.
+    """
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10

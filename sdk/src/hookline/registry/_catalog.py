@@ -21,6 +21,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from hookline.registry._index import searchable_text
+
 _LEVELS = ("gold", "silver", "bronze", "none")
 
 _CSS = """
@@ -164,9 +166,7 @@ def _card(entry: Mapping[str, Any]) -> str:
     evidence = entry["evidence"]
     ident = str(entry["id"])
     level = evidence.get("level") if evidence.get("level") in _LEVELS else "none"
-    searchable = [ident, meta.get("title", ""), entry.get("description", ""), meta.get("kind")]
-    searchable += [*entry.get("categories", []), *meta.get("capabilities", [])]
-    search = " ".join(str(s) for s in searchable if s).lower()
+    search = searchable_text(dict(entry))
     badges = f'<span class="badge level-{level}" title="conformance level">{level}</span>'
     badges += f'<span class="badge kind">{escape(str(meta.get("kind", "")))}</span>'
     rejected = ""

@@ -117,12 +117,12 @@ def target_requirement(target: str) -> tuple[str, str]:
 
 
 def _project_name(directory: Path) -> str:
-    from hookline.conformance._target import _read_toml
+    from hookline.conformance._target import read_toml
 
     pyproject = directory / "pyproject.toml"
     if not pyproject.is_file():
         raise UsageError(f"{directory} has no pyproject.toml: give a connector project")
-    name = _read_toml(pyproject).get("project", {}).get("name")
+    name = read_toml(pyproject).get("project", {}).get("name")
     if not name:
         raise UsageError(f"{pyproject} names no project ([project] name)")
     return str(name)
