@@ -18,7 +18,7 @@ from conformance.connectors.reference import Reference
 from conformance.connectors.reference_http import ReferenceHttp
 
 from hookline.conformance import Report, run_suite
-from hookline.plugins import connector_from_plugin
+from hookline.host import connector_from_plugin
 
 # (connector class, the check that must catch it, a phrase its message must contain,
 #  other checks the same defect also breaks, by its nature)

@@ -21,7 +21,7 @@ import hookline_sqlite.connector
 from hookline.conformance import merged
 from hookline.errors import AuthError, WriteError
 from hookline.models import Batch, ConfiguredStream, ConnectorContext, Stream
-from hookline.plugins import Connector, connector_from_plugin
+from hookline.host import Connector, connector_from_plugin
 
 MODULES = {
     "files": hookline_files.connector,

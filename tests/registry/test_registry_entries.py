@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hookline.plugins import open_connector
+from hookline.host import open_connector
 from hookline.registry import entry_problems, index_problems
 from hookline.registry._build import CATALOG_FILE, INDEX_FILE, index_data
 from hookline.registry._catalog import render_catalog

@@ -17,7 +17,7 @@ from hookline import (
 )
 from hookline.errors import AuthError, ConnectorError, PluginLoadError
 from hookline.models import RejectedRecord, TransformBatch
-from hookline.plugins import connector_from_plugin
+from hookline.host import connector_from_plugin
 from support.memory import MemoryConnector
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hookline.models import ConfiguredStream, ConnectorContext
-from hookline.plugins import Connector
+from hookline.host import Connector
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "shop-to-warehouse"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hookline.errors import ConfigError
-from hookline.plugins import Connector
+from hookline.host import Connector
 from hookline.secrets import Secret
 from hookline_rest import RestConfig
 

@@ -11,7 +11,7 @@ import pytest
 
 import hookline_sqlite.connector
 from hookline.models import Batch, ConfiguredStream, ConnectorContext, Record, Stream
-from hookline.plugins import Connector, connector_from_plugin
+from hookline.host import Connector, connector_from_plugin
 
 
 class Sqlite:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hookline.errors import ConfigError
-from hookline.plugins import Connector
+from hookline.host import Connector
 from hookline_sqlite import SqliteConfig
 
 

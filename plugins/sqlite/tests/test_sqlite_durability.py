@@ -21,7 +21,7 @@ WRITER = textwrap.dedent(
     import sys
     import hookline_sqlite.connector
     from hookline.models import Batch, ConfiguredStream, ConnectorContext, Stream
-    from hookline.plugins import connector_from_plugin
+    from hookline.host import connector_from_plugin
 
     connector = connector_from_plugin(hookline_sqlite.connector)
     config = connector.parse_config({"path": sys.argv[1]}, source="test")

@@ -123,7 +123,7 @@ def list_plugins(*, refresh: bool = False) -> list[PluginStatus]:
 
 def _verify_connector(entry: Entry) -> dict[str, Any]:
     from hookline.errors import PluginLoadError
-    from hookline.plugins import load_entry
+    from hookline.host import load_entry
 
     try:
         connector = load_entry(entry)
@@ -134,7 +134,7 @@ def _verify_connector(entry: Entry) -> dict[str, Any]:
 
 def _verify_plugin(entry: Entry) -> dict[str, Any]:
     from hookline.errors import PluginLoadError
-    from hookline.plugins import load_plugin
+    from hookline.host import load_plugin
 
     try:
         hooks = load_plugin(entry)[1]

@@ -1,7 +1,7 @@
 """The hook specifications: the whole contract between the host and a connector.
 
 These are the only hook declarations in hookline. A connector implements the hooks it
-needs with :data:`hookline.hookimpl`; the host calls them through :mod:`hookline.plugins`.
+needs with :data:`hookline.hookimpl`; the host calls them through :mod:`hookline.host`.
 
 The host builds one plugin manager per connector in use, holding that connector and the
 cross-cutting plugins (group ``hookline.plugins``), so a call reaches exactly one connector.

@@ -25,7 +25,7 @@ from hookline.conformance._proxy import Fault, FaultProxy
 from hookline.conformance._registry import all_checks
 from hookline.conformance._target import load_target
 from hookline.errors import UsageError
-from hookline.plugins import connector_from_plugin
+from hookline.host import connector_from_plugin
 from support.http_server import HttpServer, Received, Reply
 
 HERE = Path(__file__).parent

@@ -83,7 +83,7 @@ def info(connector_id: str, location: str | None, as_json: bool) -> None:
     """
     from hookline._schema import secret_fields
     from hookline.errors import ConnectorNotFound
-    from hookline.plugins import open_connector
+    from hookline.host import open_connector
 
     try:
         connector = open_connector(connector_id)

@@ -11,7 +11,7 @@ import click
 from hookline.cli._output import echo_json
 
 if TYPE_CHECKING:
-    from hookline.plugins import Connector
+    from hookline.host import Connector
 
 _CONFIG = click.option(
     "--config",
@@ -25,7 +25,7 @@ _CONFIG = click.option(
 def _open(connector_id: str, config_path: Path | None) -> tuple[Connector, Any, Any]:
     """Load the connector and its config, and authenticate."""
     from hookline.models import ConnectorContext
-    from hookline.plugins import open_connector
+    from hookline.host import open_connector
 
     connector = open_connector(connector_id)
     config = connector.load_config(config_path)

@@ -4,7 +4,7 @@ One suite serves connector authors (``hookline test``, and a one-line pytest tes
 the pytest plugin), CI, and the registry (``hookline registry validate``)::
 
     from hookline.conformance import run_suite
-    from hookline.plugins import open_connector
+    from hookline.host import open_connector
 
     report = run_suite(open_connector("files"), workdir=Path("conformance-work"))
     print(report.summary())

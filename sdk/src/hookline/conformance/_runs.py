@@ -15,7 +15,7 @@ from hookline.conformance._context import SuiteContext
 from hookline.conformance._memory import MEMORY_ID, MemoryConnector, received, write_script
 from hookline.models import Record, Stream
 from hookline.pipeline import ConfigSource, ConnectorRef, Pipeline, StreamSettings
-from hookline.plugins import connector_from_plugin
+from hookline.host import connector_from_plugin
 from hookline.runner import RunResult, run_pipeline
 
 

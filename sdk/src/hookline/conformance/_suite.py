@@ -17,7 +17,7 @@ from hookline.conformance._registry import Check, CheckFailed, CheckSkipped, all
 from hookline.conformance._report import CheckOutcome, Report
 from hookline.errors import UsageError
 from hookline.models import ConfiguredStream
-from hookline.plugins import Connector
+from hookline.host import Connector
 
 _SPY = "hookline-conformance-observer"
 

@@ -11,7 +11,7 @@ from typing import Any
 from hookline._loading import CONNECTORS_GROUP, describe_exception
 from hookline.errors import PluginLoadError, UsageError
 from hookline.models import valid_connector_id
-from hookline.plugins import Connector, connector_from_plugin, open_connector
+from hookline.host import Connector, connector_from_plugin, open_connector
 
 
 def load_target(target: Any) -> Connector:

@@ -26,7 +26,7 @@ from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
 from hookline.errors import HooklineError
 from hookline.models import Batch
-from hookline.plugins import Connector
+from hookline.host import Connector
 from hookline.runner._plan import StreamPlan
 from hookline.runner._results import Progress, StreamResult
 

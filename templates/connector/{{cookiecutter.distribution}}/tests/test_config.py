@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from hookline.errors import ConfigError
-from hookline.plugins import connector_from_plugin
+from hookline.host import connector_from_plugin
 
 import {{ cookiecutter.package }}.connector
 

@@ -65,7 +65,7 @@ from hookline.models import (
     WriteResult,
 )
 
-log = logging.getLogger("hookline.plugins")
+log = logging.getLogger("hookline.host")
 
 _HOOK_NAMES = tuple(name for name in hookspecs.__all__ if name.startswith("hookline_"))
 # Hooks whose result comes from the connector alone: a cross-cutting plugin may wrap them
