@@ -18,9 +18,8 @@ def test_every_declared_hook_is_listed() -> None:
     declared = sorted(n for n in dir(hookspecs) if n.startswith("hookline_"))
     assert sorted(f.__name__ for f in HOOKS) == declared
     phases = {"describe", "auth", "check", "discover", "read", "transform", "write"}
-    assert phases | {"write_start", "write_finish", "conformance_fixture"} == {
-        f.__name__.removeprefix("hookline_") for f in HOOKS
-    }
+    extra = {"write_start", "write_finish", "validate_streams", "conformance_fixture"}
+    assert phases | extra == {f.__name__.removeprefix("hookline_") for f in HOOKS}
 
 
 @pytest.mark.parametrize("hook", HOOKS, ids=lambda f: f.__name__)

@@ -20,8 +20,8 @@ import hookline_rest.connector
 import hookline_sqlite.connector
 from hookline.conformance import merged
 from hookline.errors import AuthError, WriteError
-from hookline.models import Batch, ConfiguredStream, ConnectorContext, Stream
 from hookline.host import Connector, connector_from_plugin
+from hookline.models import Batch, ConfiguredStream, ConnectorContext, Stream
 
 MODULES = {
     "files": hookline_files.connector,

@@ -16,8 +16,8 @@ from hookline import (
     hookimpl,
 )
 from hookline.errors import AuthError, ConnectorError, PluginLoadError
-from hookline.models import RejectedRecord, TransformBatch
 from hookline.host import connector_from_plugin
+from hookline.models import RejectedRecord, TransformBatch
 from support.memory import MemoryConnector
 
 
@@ -287,3 +287,37 @@ def test_catalog_lookup() -> None:
     catalog = Catalog([Stream("a"), Stream("b")])
     assert catalog.get("b") == Stream("b")
     assert catalog.get("c") is None
+
+
+def test_hook_validate_streams(memory: MemoryConnector) -> None:
+    from hookline.models import SettingProblem
+
+    class Picky(MemoryConnector):
+        @hookimpl
+        def hookline_validate_streams(
+            self, config: Any, streams: Any, role: str
+        ) -> list[SettingProblem]:
+            return [
+                SettingProblem("$.writes", f"{role}: no entry for stream {s.name!r}")
+                for s in streams
+                if s.name != "items"
+            ]
+
+    connector, config, _ = _open(Picky())
+    streams = [ConfiguredStream(Stream("items")), ConfiguredStream(Stream("orders"))]
+    problems = connector.validate_streams(config, streams, "destination")
+    assert problems == [SettingProblem("$.writes", "destination: no entry for stream 'orders'")]
+    # A connector without the hook has nothing to say.
+    connector, config, _ = _open(memory)
+    assert connector.validate_streams(config, streams, "source") == []
+
+
+def test_hook_validate_streams_rejects_wrong_result(memory: MemoryConnector) -> None:
+    class Wrong(MemoryConnector):
+        @hookimpl
+        def hookline_validate_streams(self, config: Any, streams: Any, role: str) -> list[str]:
+            return ["not a problem object"]
+
+    connector, config, _ = _open(Wrong())
+    with pytest.raises(ConnectorError, match="must return SettingProblem values, got str"):
+        connector.validate_streams(config, [ConfiguredStream(Stream("x"))], "source")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hookline.models import ConfiguredStream, ConnectorContext
 from hookline.host import Connector
+from hookline.models import ConfiguredStream, ConnectorContext
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "shop-to-warehouse"
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 import hookline_rest.connector
-from hookline.models import Batch, ConfiguredStream, ConnectorContext, Record, Stream
 from hookline.host import Connector, connector_from_plugin
+from hookline.models import Batch, ConfiguredStream, ConnectorContext, Record, Stream
 
 #: Retries fast enough for tests.
 FAST_RETRY = {"max_attempts": 4, "base_delay": 0.01, "max_delay": 0.05, "max_elapsed": 5}

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import hookline_sqlite.connector
-from hookline.models import Batch, ConfiguredStream, ConnectorContext, Record, Stream
 from hookline.host import Connector, connector_from_plugin
+from hookline.models import Batch, ConfiguredStream, ConnectorContext, Record, Stream
 
 
 class Sqlite:

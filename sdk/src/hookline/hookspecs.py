@@ -13,6 +13,7 @@ Hooks are grouped by phase, in the order a sync calls them:
 * Identity: :func:`hookline_describe`
 * Connection: :func:`hookline_auth`, :func:`hookline_check`
 * Discovery: :func:`hookline_discover`
+* Planning: :func:`hookline_validate_streams`
 * Reading: :func:`hookline_read`
 * In flight: :func:`hookline_transform`
 * Writing: :func:`hookline_write_start`, :func:`hookline_write`,
@@ -25,7 +26,7 @@ microsecond, which per record would dominate a fast pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         ConfiguredStream,
         ConnectorContext,
         ConnectorInfo,
+        SettingProblem,
         State,
         TransformBatch,
         WriteResult,
@@ -54,6 +56,7 @@ __all__ = [
     "hookline_discover",
     "hookline_read",
     "hookline_transform",
+    "hookline_validate_streams",
     "hookline_write",
     "hookline_write_finish",
     "hookline_write_start",
@@ -157,6 +160,40 @@ def hookline_discover(config: Any, connection: Any) -> Catalog:
 
     Calling convention: first result wins; only source connectors implement it. Wrappers
     are supported. Since 0.1.
+    """
+
+
+# -- Planning --------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hookline_validate_streams(
+    config: Any, streams: Sequence[ConfiguredStream], role: str
+) -> Sequence[SettingProblem]:
+    """Say, before anything is read, which selected streams the configuration cannot serve.
+
+    Called once per run (and by ``hookline test``) after the streams are planned and
+    before any record is read or written, once for each side the connector plays. Use it
+    for settings a stream needs from the connector's own configuration: a destination
+    that sends each stream to an endpoint of its own finds here that a stream has none.
+    It must not touch the network.
+
+    Args:
+        config: the connector's validated configuration.
+        streams: every stream of the run as the connector will see it: as read (for
+            ``role == "source"``) or as written, after the mapping (``"destination"``).
+        role: ``"source"`` or ``"destination"``: the side the connector plays (a
+            connector of kind ``both`` is asked once for each side it plays in the run).
+
+    Returns:
+        One :class:`~hookline.models.SettingProblem` per problem: a JSON path into the
+        connector's configuration (``$.writes``) and a message saying what to do. The
+        host reports them with the config file and the full path, as configuration
+        errors (exit code 2), before reading. An empty sequence, or ``None`` (not
+        implemented), means every stream can be served.
+
+    Calling convention: first result wins; optional, for sources and destinations.
+    Wrappers are supported. Since 0.2.
     """
 
 

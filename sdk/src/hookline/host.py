@@ -60,6 +60,7 @@ from hookline.models import (
     ConnectorContext,
     ConnectorInfo,
     Record,
+    SettingProblem,
     State,
     TransformBatch,
     WriteResult,
@@ -157,6 +158,24 @@ class Connector:
                 connector=self.id,
             )
         return catalog
+
+    def validate_streams(
+        self, config: Any, streams: Sequence[ConfiguredStream], role: str
+    ) -> list[SettingProblem]:
+        """Call ``hookline_validate_streams``; the problems found (none when not implemented)."""
+        with self._phase():
+            found = self._pm.hook.hookline_validate_streams(
+                config=config, streams=tuple(streams), role=role
+            )
+        problems = list(found or ())
+        for problem in problems:
+            if not isinstance(problem, SettingProblem):
+                raise ConnectorError(
+                    "hookline_validate_streams must return SettingProblem values, got "
+                    f"{type(problem).__name__}",
+                    connector=self.id,
+                )
+        return problems
 
     def read(
         self, config: Any, connection: Any, stream: ConfiguredStream, state: State | None

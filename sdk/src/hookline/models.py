@@ -26,6 +26,7 @@ __all__ = [
     "ConnectorInfo",
     "Record",
     "RejectedRecord",
+    "SettingProblem",
     "State",
     "Stream",
     "TransformBatch",
@@ -243,6 +244,23 @@ class RejectedRecord:
 
     record: Record
     reason: str
+
+
+@attrs.frozen
+class SettingProblem:
+    """A setting of a connector's configuration that cannot serve the planned streams.
+
+    Returned by ``hookline_validate_streams``; the host reports it as a configuration
+    error with the config file and the full key path.
+
+    Attributes:
+        path: a JSON path into the connector's configuration, such as ``$.writes``.
+        message: what is wrong and what to do, such as ``no entry for stream 'orders':
+            add writes.orders with its path``.
+    """
+
+    path: str
+    message: str
 
 
 @attrs.frozen

@@ -24,8 +24,8 @@ _CONFIG = click.option(
 
 def _open(connector_id: str, config_path: Path | None) -> tuple[Connector, Any, Any]:
     """Load the connector and its config, and authenticate."""
-    from hookline.models import ConnectorContext
     from hookline.host import open_connector
+    from hookline.models import ConnectorContext
 
     connector = open_connector(connector_id)
     config = connector.load_config(config_path)

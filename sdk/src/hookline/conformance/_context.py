@@ -19,8 +19,8 @@ from hookline.conformance._capture import Capture
 from hookline.conformance._fixture import ConformanceFixture
 from hookline.conformance._registry import CheckSkipped
 from hookline.errors import HooklineError
-from hookline.models import Batch, Catalog, ConfiguredStream, ConnectorContext, Stream
 from hookline.host import Connector
+from hookline.models import Batch, Catalog, ConfiguredStream, ConnectorContext, Stream
 from hookline.secrets import Secret
 
 #: Reads stop after this many records per stream, so a large source cannot hang the suite.

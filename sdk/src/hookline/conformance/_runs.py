@@ -13,9 +13,9 @@ from typing import Any
 
 from hookline.conformance._context import SuiteContext
 from hookline.conformance._memory import MEMORY_ID, MemoryConnector, received, write_script
+from hookline.host import connector_from_plugin
 from hookline.models import Record, Stream
 from hookline.pipeline import ConfigSource, ConnectorRef, Pipeline, StreamSettings
-from hookline.host import connector_from_plugin
 from hookline.runner import RunResult, run_pipeline
 
 

@@ -16,8 +16,8 @@ from hookline.conformance._fixture import ConformanceFixture
 from hookline.conformance._registry import Check, CheckFailed, CheckSkipped, all_checks
 from hookline.conformance._report import CheckOutcome, Report
 from hookline.errors import UsageError
-from hookline.models import ConfiguredStream
 from hookline.host import Connector
+from hookline.models import ConfiguredStream
 
 _SPY = "hookline-conformance-observer"
 

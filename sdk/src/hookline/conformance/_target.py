@@ -10,8 +10,8 @@ from typing import Any
 
 from hookline._loading import CONNECTORS_GROUP, describe_exception
 from hookline.errors import PluginLoadError, UsageError
-from hookline.models import valid_connector_id
 from hookline.host import Connector, connector_from_plugin, open_connector
+from hookline.models import valid_connector_id
 
 
 def load_target(target: Any) -> Connector:

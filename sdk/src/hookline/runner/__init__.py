@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
 from hookline.errors import ConfigError, ConfigProblem
+from hookline.host import Connector, open_connector
 from hookline.models import ConnectorContext
 from hookline.pipeline import ConfigSource, Pipeline
-from hookline.host import Connector, open_connector
 from hookline.runner._lock import pipeline_lock
 from hookline.runner._plan import StreamPlan, plan_streams
 from hookline.runner._results import NoProgress, Progress, RunResult, StreamResult

@@ -25,8 +25,8 @@ import attrs
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
 from hookline.errors import HooklineError
-from hookline.models import Batch
 from hookline.host import Connector
+from hookline.models import Batch
 from hookline.runner._plan import StreamPlan
 from hookline.runner._results import Progress, StreamResult
 
