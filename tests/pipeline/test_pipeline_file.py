@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hookline.errors import ConfigError
-from hookline.pipeline import load_pipeline
+from hookline.pipeline import FailureLimit, load_pipeline
 
 
 def _write(tmp_path: Path, text: str, name: str = "pipeline.yaml") -> Path:
@@ -26,7 +26,7 @@ def test_minimal_pipeline_and_defaults(tmp_path: Path) -> None:
     assert pipeline.name == "pipeline"
     assert pipeline.streams is None
     assert pipeline.state_dir == tmp_path.resolve() / ".hookline"
-    assert pipeline.max_failed_records == (0, None)
+    assert pipeline.max_failed_records == FailureLimit(count=0)
     assert pipeline.source_config.data == {"directory": "data"}
     assert pipeline.source_config.path == "$.source.config"
     assert pipeline.destination_config.base_dir == tmp_path.resolve()
@@ -96,3 +96,27 @@ def test_config_file_reference(tmp_path: Path) -> None:
     assert pipeline.source_config.data == {"directory": "../data"}
     assert pipeline.source_config.base_dir == (tmp_path / "conf").resolve()
     assert pipeline.source_config.path == "$"
+
+
+def test_stream_settings_are_typed_in_one_pass(tmp_path: Path) -> None:
+    from hookline.mapping import Lower, MappingSpec
+
+    path = _write(
+        tmp_path,
+        "source: {connector: a}\ndestination: {connector: b}\n"
+        "streams:\n"
+        "  customers: {map: [{lower: [email]}], max_failed_records: '2%'}\n"
+        "  orders: {map: [{lowr: [email]}], max_failed_records: 3}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_pipeline(path)
+    (problem,) = caught.value.problems
+    assert problem.path == "$.streams.orders.map[0]" and "did you mean 'lower'" in problem.message
+    path.write_text(path.read_text().replace("lowr", "lower"))
+    pipeline = load_pipeline(path)
+    customers = pipeline.settings("customers")
+    assert isinstance(customers.map, MappingSpec)
+    assert [type(step) for step in customers.map.steps] == [Lower]
+    assert customers.max_failed_records == FailureLimit(count=None, percent=2.0)
+    assert pipeline.limit("orders") == FailureLimit(count=3)
+    assert pipeline.limit("unlisted") == pipeline.max_failed_records

@@ -12,7 +12,8 @@ import pytest
 from hookline.errors import ConfigError
 from hookline.pipeline import load_pipeline
 from hookline.runner import RunResult, run_pipeline
-from hookline.runner._lock import PipelineBusy, pipeline_lock
+from hookline.errors import PipelineBusy
+from hookline.runner._lock import pipeline_lock
 from support import counting, flaky
 
 

@@ -173,8 +173,8 @@ def test_failed_check_exits_1(
     monkeypatch.setenv("MEMORY_TOKEN", CANARY)
     config = tmp_path / "zero.yaml"
     config.write_text("token: ${env:MEMORY_TOKEN}\nrows: 0\n")
-    code, out, _ = _run(capsys, "check", "memory", "--config", str(config))
-    assert (code, out.strip()) == (1, "failed: 0 rows")
+    code, out, err = _run(capsys, "check", "memory", "--config", str(config))
+    assert (code, out, err) == (1, "", "error: connector 'memory': check failed: 0 rows\n")
 
 
 def test_info_lines_show_optional_secrets_and_nesting() -> None:

@@ -16,7 +16,7 @@ from hookline import (
     hookimpl,
 )
 from hookline.errors import AuthError, ConnectorError, PluginLoadError
-from hookline.host import connector_from_plugin
+from hookline.host import Plugin, Plugins, connector_from_plugin
 from hookline.models import RejectedRecord, TransformBatch
 from support.memory import MemoryConnector
 
@@ -164,14 +164,26 @@ def test_hook_transform() -> None:
             for record in batch.records:
                 record.setdefault("trail", []).append("connector")
 
-    extra = [("zeta", _Suffix("zeta")), ("alpha", _Suffix("alpha")), ("odd", _DropOdd())]
-    connector = connector_from_plugin(Tagging(), extra_plugins=extra)
+    plugins = Plugins(
+        [
+            Plugin("zeta", _Suffix("zeta")),
+            Plugin("alpha", _Suffix("alpha")),
+            Plugin("odd", _DropOdd()),
+        ]
+    )
+    connector = connector_from_plugin(Tagging(), plugins=plugins)
     stream = ConfiguredStream(Stream("numbers"))
-    result = connector.transform(stream, [{"id": 1}, {"id": 2}, {"id": 4}])
-    # tryfirst first, then the connector, then the plugins by name.
-    assert [r["id"] for r in result.records] == [2, 4]
-    assert result.records[0]["trail"] == ["connector", "alpha", "zeta"]
-    assert result.rejected == [RejectedRecord({"id": 1}, "odd id")]
+    batch = TransformBatch([{"id": 1}, {"id": 2}, {"id": 4}])
+    # The connector's own transform alone: the plugins' are the run's to call.
+    connector.transform(stream, batch)
+    assert [r["trail"] for r in batch.records] == [["connector"]] * 3
+    assert connector.has_transform() and plugins.has_transforms()
+    # The plugins: tryfirst first, then by name.
+    plugins.transform(stream, batch)
+    assert [r["id"] for r in batch.records] == [2, 4]
+    assert batch.records[0]["trail"] == ["connector", "alpha", "zeta"]
+    assert batch.rejected == [RejectedRecord({"id": 1, "trail": ["connector"]}, "odd id")]
+    assert plugins.names == ["alpha", "odd", "zeta"]
 
 
 def test_hook_transform_plugin_may_not_answer_connector_hooks(memory: MemoryConnector) -> None:
@@ -181,7 +193,7 @@ def test_hook_transform_plugin_may_not_answer_connector_hooks(memory: MemoryConn
             return []
 
     with pytest.raises(PluginLoadError, match="may only wrap hookline_read"):
-        connector_from_plugin(memory, extra_plugins=[("hijack", Hijack())])
+        connector_from_plugin(memory, plugins=Plugins([Plugin("hijack", Hijack())]))
 
 
 def test_hook_wrappers_observe_any_phase(memory: MemoryConnector) -> None:
@@ -194,7 +206,7 @@ def test_hook_wrappers_observe_any_phase(memory: MemoryConnector) -> None:
             seen.append(result.written)
             return result
 
-    connector = connector_from_plugin(memory, extra_plugins=[("counter", Counter())])
+    connector = connector_from_plugin(memory, plugins=Plugins([Plugin("counter", Counter())]))
     config = connector.parse_config({"token": "tok-123456"}, source="t")
     connector.write(config, None, ConfiguredStream(Stream("numbers")), Batch([{"id": 1}]))
     assert seen == [1]

@@ -10,7 +10,8 @@ import pytest
 
 from hookline._loading import find_entries, search_path
 from hookline.errors import ConnectorNotFound, PluginLoadError
-from hookline.host import list_connectors, open_connector
+from hookline.host import open_connector
+from hookline.inventory import list_connectors
 from support.fake_site import add_distribution
 
 

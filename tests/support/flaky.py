@@ -34,7 +34,11 @@ class FlakyDestination:
     @hookimpl
     def hookline_describe(self) -> ConnectorInfo:
         return ConnectorInfo(
-            id="flaky", version="1.0", kind="destination", config_model=FlakyConfig
+            id="flaky",
+            version="1.0",
+            kind="destination",
+            config_model=FlakyConfig,
+            capabilities=("write", "append", "upsert"),
         )
 
     @hookimpl

@@ -48,7 +48,7 @@ class MemoryConnector:
             kind="both",
             title="Memory",
             config_model=MemoryConfig,
-            capabilities=("incremental",),
+            capabilities=("discover", "read", "incremental", "check", "write", "append", "upsert"),
         )
 
     @hookimpl

@@ -132,9 +132,27 @@ def test_inference_looks_at_the_first_records_only(files: Files) -> None:
     assert properties(files, wide, "a")["n"] == {"type": ["integer", "string"]}
 
 
-def test_stream_without_files_has_an_empty_schema(files: Files) -> None:
+def test_stream_without_files_says_no_file_matches_the_glob(files: Files) -> None:
     config = files.config(streams=[{"name": "a", "path": "none/*.jsonl", "primary_key": "id"}])
-    assert files.discover(config)["a"].schema == {"type": "object", "properties": {}}
+    with pytest.raises(DiscoveryError) as caught:
+        files.discover(config)
+    message = str(caught.value)
+    assert "stream 'a'" in message
+    assert "no file matches the glob 'none/*.jsonl'" in message
+    assert "declare schema" in message
+
+
+def test_stream_without_files_but_a_declared_schema_reads_nothing_and_says_so(
+    files: Files, caplog: pytest.LogCaptureFixture
+) -> None:
+    schema = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    config = files.config(
+        streams=[{"name": "a", "path": "none/*.jsonl", "primary_key": "id", "schema": schema}]
+    )
+    assert files.discover(config)["a"].schema == schema
+    with caplog.at_level("WARNING"):
+        assert files.records(config, "a") == []
+    assert "stream a: no file matches the glob 'none/*.jsonl'" in caplog.text
 
 
 def test_unknown_key_field_is_a_discovery_error(files: Files) -> None:

@@ -132,17 +132,27 @@ def structure(data: Any, model: type[T], *, source: str, path: str = "$") -> T:
     try:
         return _CONVERTER.structure(data, model)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-        problems = [_problem(line, source) for line in _messages(exc, path)]
+        problems = [ConfigProblem(source, message, where) for message, where in _walk(exc, path)]
         raise ConfigError(problems) from None
     except AttributeError:
         # A scalar where a mapping belongs (cattrs calls .items() on it).
         raise ConfigError([ConfigProblem(source, "expected a mapping", path)]) from None
 
 
-def _messages(exc: Exception, path: str) -> list[str]:
-    if isinstance(exc, cattrs.BaseValidationError):
-        return cattrs.transform_error(exc, path=path, format_exception=_format_exception)
-    return [f"{_format_exception(exc, None)} @ {path}"]
+def _walk(exc: BaseException, path: str, type_: Any = None) -> list[tuple[str, str]]:
+    """Every leaf problem of a cattrs error tree, as (message, JSON path) pairs."""
+    found: list[tuple[str, str]] = []
+    if isinstance(exc, cattrs.IterableValidationError):
+        items, rest = exc.group_exceptions()
+        for inner, item in items:
+            found += _walk(inner, f"{path}[{item.index!r}]", item.type)
+    elif isinstance(exc, cattrs.ClassValidationError):
+        fields, rest = exc.group_exceptions()
+        for inner, field in fields:
+            found += _walk(inner, f"{path}.{field.name}", field.type)
+    else:
+        return [(_format_exception(exc, type_), path)]
+    return found + [(_format_exception(inner, None), path) for inner in rest]
 
 
 def _format_exception(exc: BaseException, type_: type | None) -> str:
@@ -178,11 +188,6 @@ def _describe_type(type_: Any) -> str:
         return "a mapping"
     names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
     return names.get(type_, getattr(type_, "__name__", repr(type_)))
-
-
-def _problem(line: str, source: str) -> ConfigProblem:
-    message, _, path = line.rpartition(" @ ")
-    return ConfigProblem(source=source, message=message or line, path=path or "$")
 
 
 def unstructure(value: Any) -> Any:

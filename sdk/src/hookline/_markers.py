@@ -1,12 +1,17 @@
-"""The public hook-implementation marker (the specification marker stays in hookspecs)."""
+"""The pluggy project name, and the public hook-implementation marker.
+
+The specification marker stays in :mod:`hookline.hookspecs`; both markers share
+:data:`PROJECT_NAME`, which ties specifications and implementations together.
+"""
 
 from __future__ import annotations
 
 import pluggy
 
-from hookline.hookspecs import PROJECT_NAME
+__all__ = ["PROJECT_NAME", "hookimpl"]
 
-__all__ = ["hookimpl"]
+#: The pluggy project name that ties specifications and implementations together.
+PROJECT_NAME = "hookline"
 
 #: Marks a function or method as an implementation of a hookline hook::
 #:

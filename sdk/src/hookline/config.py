@@ -95,6 +95,7 @@ def resolve_references(
                             f"environment variable {name} is not set: export it or "
                             "change the reference",
                             path,
+                            reference=True,
                         )
                     )
                     return ""
@@ -108,7 +109,12 @@ def resolve_references(
                 except OSError as exc:
                     reason = exc.strerror or "unreadable"
                     problems.append(
-                        ConfigProblem(source, f"cannot read referenced file {file}: {reason}", path)
+                        ConfigProblem(
+                            source,
+                            f"cannot read referenced file {file}: {reason}",
+                            path,
+                            reference=True,
+                        )
                     )
                     return ""
             problems.append(
@@ -116,6 +122,7 @@ def resolve_references(
                     source,
                     f"unknown reference ${{{scheme}:...}}: use ${{env:NAME}} or ${{file:PATH}}",
                     path,
+                    reference=True,
                 )
             )
             return ""
@@ -197,11 +204,5 @@ def _blank_failed_references(data: Any) -> Any:
 
 def _without_shadowed(problems: list[ConfigProblem]) -> list[ConfigProblem]:
     """Drop type complaints about a value whose reference already failed (one line each)."""
-    referenced = {p.path for p in problems if "reference" in p.message or "variable" in p.message}
-    kept = []
-    for problem in problems:
-        is_reference = "reference" in problem.message or "variable" in problem.message
-        if problem.path in referenced and not is_reference:
-            continue
-        kept.append(problem)
-    return kept
+    referenced = {p.path for p in problems if p.reference}
+    return [p for p in problems if p.reference or p.path not in referenced]

@@ -1,25 +1,45 @@
-"""The exceptions hookline raises, and what each one means for the user.
+"""Every error hookline shows a user, and what each one means for them.
 
-Every exception the library raises on purpose derives from :class:`HooklineError`. The
-tree is split by *phase* (where it happened) and carries the *intent* (what the runner
-may do about it)::
+Every exception the library raises on purpose derives from :class:`HooklineError`, and
+every one a user can meet is defined here, in one tree split by *phase* (where it
+happened) and carrying the *intent* (what the runner may do about it)::
 
     HooklineError
     ├── UsageError                 bad command-line use                         (exit 2)
     ├── ConfigError                a config or pipeline file is wrong           (exit 2)
+    ├── PipelineBusy               another process runs the same pipeline
+    ├── Interrupted                the run was asked to stop (Ctrl-C)           (exit 130)
+    ├── TooManyFailures            more bad records than max_failed_records allows
     ├── PluginError                a plugin could not be found or loaded
     │   ├── ConnectorNotFound      no installed connector has that id           (exit 2)
     │   └── PluginLoadError        import failed, hooks rejected, API mismatch
-    └── ConnectorError             a connector phase failed (carries connector, stream)
-        ├── AuthError              credentials refused, connection impossible
-        ├── CheckError             the live probe failed
-        ├── DiscoveryError         the streams could not be listed
-        ├── ReadError              reading a stream failed
-        ├── TransformError         a transform step failed for a whole batch
-        └── WriteError             the destination refused a batch
+    ├── ConnectorError             a connector phase failed (carries connector, stream)
+    │   ├── AuthError              credentials refused, connection impossible
+    │   ├── CheckError             the live probe failed
+    │   ├── DiscoveryError         the streams could not be listed
+    │   ├── ReadError              reading a stream failed
+    │   ├── TransformError         a transform step failed for a whole batch
+    │   ├── WriteError             the destination refused a batch
+    │   │   └── RetriableWriteError    nothing of the batch was stored; try it again
+    │   └── HttpError              an HTTP request failed (method, masked URL)
+    │       ├── HttpStatusError    a 4xx answer that retrying cannot fix
+    │       ├── RetriesExhausted   retriable failures until the retry budget ran out
+    │       ├── DeadlineExceeded   the request's overall deadline passed
+    │       ├── HostNotAllowed     the URL's host is not one the connector declared
+    │       └── InvalidResponse    the body is not what was expected
+    ├── RegistryUnavailable        the registry's index cannot be read
+    ├── InstallRefused             no passing validation for what was asked
+    ├── InstallFailed              pip failed, or the installed connector does not load
+    └── ValidationTimeout          a registry validation ran out of time
 
-    RetriableError  (mixin)        trying the same call again may succeed
-    SkippableError  (mixin)        the one record may be set aside (dead-letter)
+    RetriableError  (mixin)        the runner may try the same call again
+
+Intent: a :class:`RetriableError` raised by ``hookline_write`` (such as
+:class:`RetriableWriteError`) promises that nothing of the batch was stored, so the runner
+writes the batch again, a few times with a pause, before the stream fails. A record that
+cannot be handled is never an exception: transforms and writers set it aside with its
+reason (:class:`~hookline.models.RejectedRecord`), and it goes to the dead-letter store.
+Everything else is fatal for the stream (or, before reading, for the run).
 
 Only the CLI turns these into one-line messages and exit codes; library code raises them
 with a message that says what failed, where, and what to do next.
@@ -34,21 +54,36 @@ __all__ = [
     "ConfigProblem",
     "ConnectorError",
     "ConnectorNotFound",
+    "DeadlineExceeded",
     "DiscoveryError",
     "HooklineError",
+    "HostNotAllowed",
+    "HttpError",
+    "HttpStatusError",
+    "InstallFailed",
+    "InstallRefused",
+    "Interrupted",
+    "InvalidResponse",
+    "PipelineBusy",
     "PluginError",
     "PluginLoadError",
     "ReadError",
+    "RegistryUnavailable",
     "RetriableError",
-    "SkippableError",
+    "RetriableWriteError",
+    "RetriesExhausted",
+    "TooManyFailures",
     "TransformError",
     "UsageError",
+    "ValidationTimeout",
     "WriteError",
 ]
 
 from collections.abc import Iterable
 
 import attrs
+
+from hookline.secrets import redact
 
 
 class HooklineError(Exception):
@@ -74,11 +109,14 @@ class ConfigProblem:
         source: the file (or other origin, such as ``<command line>``) the value came from.
         message: what is wrong and, where it helps, what to do.
         path: a JSON path into the document, such as ``$.streams[0].name``.
+        reference: the problem is an ``${env:...}`` or ``${file:...}`` reference that
+            could not be resolved (other complaints about the same value are then noise).
     """
 
     source: str
     message: str
     path: str = "$"
+    reference: bool = attrs.field(default=False, kw_only=True)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message} @ {self.path}"
@@ -166,8 +204,146 @@ class WriteError(ConnectorError):
 
 
 class RetriableError(HooklineError):
-    """Mixin: the same call may succeed if tried again later."""
+    """Mixin: the same call may succeed if made again; the runner may retry it.
+
+    Raised from ``hookline_write`` it promises that nothing of the batch was stored.
+    """
 
 
-class SkippableError(HooklineError):
-    """Mixin: the failure concerns one record, which may be set aside with its reason."""
+class RetriableWriteError(WriteError, RetriableError):
+    """The batch was not stored (rolled back, connection lost) and may be written again.
+
+    The runner writes the batch again a few times, pausing between attempts, before the
+    stream fails; raise it only when nothing of the batch was stored.
+    """
+
+
+class PipelineBusy(HooklineError):
+    """Another process is running the same pipeline."""
+
+
+class Interrupted(HooklineError):
+    """The run was asked to stop (Ctrl-C); what was delivered is committed."""
+
+    exit_code = 130
+
+
+class TooManyFailures(HooklineError):
+    """More records failed than ``max_failed_records`` allows."""
+
+
+# -- The HTTP toolkit's errors (see hookline.http) ---------------------------------------
+
+
+class HttpError(ConnectorError):
+    """An HTTP request failed.
+
+    Attributes:
+        method: the request method.
+        url: the request URL, secrets masked.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        connector: str | None = None,
+        stream: str | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(redact(message), connector=connector, stream=stream)
+
+
+class HttpStatusError(HttpError):
+    """The server answered with a status that retrying will not fix (most 4xx).
+
+    Attributes:
+        status: the HTTP status code.
+        server_message: a short excerpt of the response body.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        status: int,
+        reason: str,
+        server_message: str,
+        connector: str | None = None,
+    ) -> None:
+        self.status = status
+        self.server_message = server_message
+        hint = {
+            401: "check the connector's credentials",
+            403: "check the credentials' permissions",
+            404: "check the URL and the configured resource names",
+        }.get(status, "check the request the configuration produces")
+        said = f": {server_message}" if server_message else ""
+        super().__init__(
+            f"{method} {url} failed with {status} {reason}{said} ({hint})",
+            method=method,
+            url=url,
+            connector=connector,
+        )
+
+
+class RetriesExhausted(HttpError):
+    """Every attempt failed with a retriable error until the retry budget ran out.
+
+    Attributes:
+        attempts: one line per attempt, such as ``"attempt 2: 503 Service Unavailable"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        attempts: Iterable[str],
+        why: str,
+        connector: str | None = None,
+    ) -> None:
+        self.attempts = tuple(attempts)
+        super().__init__(
+            f"{method} {url} gave up after {len(self.attempts)} attempt(s) ({why}): "
+            + "; ".join(self.attempts)
+            + "; the service may be down or overloaded, try again later",
+            method=method,
+            url=url,
+            connector=connector,
+        )
+
+
+class DeadlineExceeded(HttpError):
+    """The request's overall deadline passed (a slow or dripping server)."""
+
+
+class HostNotAllowed(HttpError):
+    """The URL's host is not among the hosts the connector declared; nothing was sent."""
+
+
+class InvalidResponse(HttpError):
+    """The response body is not what was expected, such as non-JSON where JSON was asked."""
+
+
+# -- The registry's errors (see hookline.registry) ---------------------------------------
+
+
+class RegistryUnavailable(HooklineError):
+    """The registry's index cannot be read (unreachable, missing or invalid)."""
+
+
+class InstallRefused(HooklineError):
+    """The registry has no passing validation for what was asked to be installed."""
+
+
+class InstallFailed(HooklineError):
+    """pip failed, or the installed connector does not load."""
+
+
+class ValidationTimeout(HooklineError):
+    """A registry validation ran out of time (``--timeout``)."""

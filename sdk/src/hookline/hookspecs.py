@@ -4,9 +4,10 @@ These are the only hook declarations in hookline. A connector implements the hoo
 needs with :data:`hookline.hookimpl`; the host calls them through :mod:`hookline.host`.
 
 The host builds one plugin manager per connector in use, holding that connector and the
-cross-cutting plugins (group ``hookline.plugins``), so a call reaches exactly one connector.
-Every hook supports pluggy wrappers (``@hookimpl(wrapper=True)``), which observe or wrap a
-phase of any connector.
+cross-cutting plugins (group ``hookline.plugins``), so a call reaches exactly one connector
+and the plugins' wrappers (``@hookimpl(wrapper=True)``) observe or wrap every phase of
+either side of a run, in every command (``run``, ``check``, ``discover``, ``read``,
+``test``). Every hook supports wrappers.
 
 Hooks are grouped by phase, in the order a sync calls them:
 
@@ -32,13 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from hookline._markers import PROJECT_NAME
+
 if TYPE_CHECKING:
-    from hookline.conformance import ConformanceFixture
     from hookline.models import (
         Batch,
         Catalog,
         CheckResult,
         ConfiguredStream,
+        ConformanceFixture,
         ConnectorContext,
         ConnectorInfo,
         SettingProblem,
@@ -48,7 +51,6 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "PROJECT_NAME",
     "hookline_auth",
     "hookline_check",
     "hookline_conformance_fixture",
@@ -62,9 +64,6 @@ __all__ = [
     "hookline_write_start",
     "hookspec",
 ]
-
-#: The pluggy project name that ties specifications and implementations together.
-PROJECT_NAME = "hookline"
 
 #: Marks a function as a hook specification (host side only).
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -234,14 +233,16 @@ def hookline_read(
 def hookline_transform(stream: ConfiguredStream, batch: TransformBatch) -> None:
     """Change a batch of records in flight, between read and write.
 
-    Called once per batch, for every plugin that implements it: the connector's own and
-    every cross-cutting plugin (group ``hookline.plugins``). Order: implementations marked
-    ``tryfirst`` run first, then plugins in the order they were registered (the connector,
-    then cross-cutting plugins sorted by name), then those marked ``trylast``. Each one
-    sees the batch as the previous one left it.
+    Called once per batch, for every implementation, in this order: the source
+    connector's own (before the pipeline's mapping, with the stream as read), then every
+    cross-cutting plugin's (group ``hookline.plugins``; after the mapping, sorted by
+    plugin name, ``tryfirst``/``trylast`` apply among them), then the destination
+    connector's own (with the stream as written). A connector that is both source and
+    destination of a run takes part once, as the source. Each one sees the batch as the
+    previous one left it.
 
     Args:
-        stream: the stream the records belong to.
+        stream: the stream the records belong to, as the implementation's side sees it.
         batch: the records in flight. Replace or edit ``batch.records``; move a record that
             cannot be transformed to ``batch.rejected`` with the reason (it goes to the
             dead-letter store) instead of raising.
@@ -350,7 +351,7 @@ def hookline_conformance_fixture(workdir: Path) -> ConformanceFixture:
             returned config are relative to it.
 
     Returns:
-        A :class:`~hookline.conformance.ConformanceFixture`: a working config (its secret
+        A :class:`~hookline.models.ConformanceFixture`: a working config (its secret
         values are the canaries the secrets check looks for), and optionally bad
         credentials, an invalid config, the setting that holds the service URL (enables
         the fault checks) and a way to read written records back.

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 __all__ = [
     "Connector",
-    "ConnectorStatus",
-    "PluginStatus",
+    "Plugin",
+    "Plugins",
     "connector_from_plugin",
-    "list_connectors",
-    "list_plugins",
     "load_entry",
     "load_plugin",
+    "load_plugins",
     "open_connector",
 ]
 
@@ -32,10 +31,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pluggy
 
-from hookline import _inventory, hookspecs
-from hookline._inventory import ConnectorStatus, PluginStatus
+from hookline import hookspecs
 from hookline._loading import (
     CONNECTORS_GROUP,
     DISABLE_ENV,
@@ -45,6 +44,7 @@ from hookline._loading import (
     disabled_ids,
     find_entries,
 )
+from hookline._markers import PROJECT_NAME
 from hookline._schema import config_schema
 from hookline._version import API_VERSION, __version__
 from hookline.errors import (
@@ -59,7 +59,6 @@ from hookline.models import (
     ConfiguredStream,
     ConnectorContext,
     ConnectorInfo,
-    Record,
     SettingProblem,
     State,
     TransformBatch,
@@ -100,6 +99,11 @@ class Connector:
     def version(self) -> str:
         """The connector's version."""
         return self.info.version
+
+    @property
+    def plugin(self) -> Any:
+        """The connector's own plugin object (its module or instance holding the hooks)."""
+        return self._pm.get_plugin(self.id)
 
     def implemented_hooks(self) -> list[str]:
         """Return the names of the hooks the connector itself implements (not wrappers)."""
@@ -196,16 +200,21 @@ class Connector:
                     return
             yield batch
 
-    def has_transforms(self) -> bool:
-        """Whether any plugin implements ``hookline_transform`` (else calling it is moot)."""
-        return bool(self._pm.hook.hookline_transform.get_hookimpls())
+    def has_transform(self) -> bool:
+        """Whether the connector itself implements ``hookline_transform``."""
+        return "hookline_transform" in self.implemented_hooks()
 
-    def transform(self, stream: ConfiguredStream, records: list[Record]) -> TransformBatch:
-        """Pass ``records`` through every ``hookline_transform`` implementation, in order."""
-        batch = TransformBatch(records=records)
+    def transform(self, stream: ConfiguredStream, batch: TransformBatch) -> None:
+        """Call the connector's own ``hookline_transform`` on ``batch`` (in place).
+
+        Cross-cutting plugins' transforms are not called here: the run calls them, between
+        the source's and the destination's (see :class:`Plugins`).
+        """
+        plugin = self._pm.get_plugin(self.id)
+        others = [p for p in self._pm.get_plugins() if p is not plugin]
+        caller = self._pm.subset_hook_caller("hookline_transform", remove_plugins=others)
         with self._phase(stream.name):
-            self._pm.hook.hookline_transform(stream=stream, batch=batch)
-        return batch
+            caller(stream=stream, batch=batch)
 
     def write_start(self, config: Any, connection: Any, stream: ConfiguredStream) -> None:
         """Call ``hookline_write_start`` before a stream's first batch (if implemented)."""
@@ -242,6 +251,16 @@ class Connector:
         """Register an observing plugin (hook wrappers only) for this connector's calls."""
         _register(self._pm, plugin, name, connector=False)
 
+    def attach_plugins(self, plugins: Plugins) -> None:
+        """Register the cross-cutting plugins this connector's calls go through, once each.
+
+        Their wrappers then observe every phase of this connector; calling it again with
+        plugins already registered changes nothing.
+        """
+        for plugin in plugins:
+            if not self._pm.is_registered(plugin.obj):
+                _register(self._pm, plugin.obj, f"plugin:{plugin.name}", connector=False)
+
     def detach(self, plugin: Any) -> None:
         """Unregister a plugin added with :meth:`attach`."""
         self._pm.unregister(plugin)
@@ -254,6 +273,71 @@ class Connector:
 
     def _phase(self, stream: str | None = None) -> _Phase:
         return _Phase(self.id, stream)
+
+
+@attrs.frozen
+class Plugin:
+    """One loaded cross-cutting plugin (entry-point group ``hookline.plugins``).
+
+    Attributes:
+        name: its entry-point name (what ``HOOKLINE_DISABLE_PLUGINS`` names).
+        obj: the plugin object holding its hook implementations.
+    """
+
+    name: str
+    obj: Any
+
+
+class Plugins:
+    """The cross-cutting plugins of one command: registered with every connector it uses.
+
+    Each connector's plugin manager holds them (so their wrappers observe every phase of
+    both sides); their own ``hookline_transform`` implementations are called from here,
+    once per batch, in name order (``tryfirst``/``trylast`` apply), between the source's
+    and the destination's.
+    """
+
+    def __init__(self, plugins: Iterable[Plugin] = ()) -> None:
+        self._plugins = tuple(sorted(plugins, key=lambda p: p.name))
+        self._pm = _new_manager()
+        # pluggy calls implementations last-registered first: register in reverse order.
+        for plugin in reversed(self._plugins):
+            _register(self._pm, plugin.obj, f"plugin:{plugin.name}", connector=False)
+
+    def __iter__(self) -> Iterator[Plugin]:
+        return iter(self._plugins)
+
+    def __len__(self) -> int:
+        return len(self._plugins)
+
+    @property
+    def names(self) -> list[str]:
+        """The plugins' names, in the order their transforms run."""
+        return [p.name for p in self._plugins]
+
+    def has_transforms(self) -> bool:
+        """Whether any plugin implements ``hookline_transform``."""
+        return any(
+            not (impl.wrapper or impl.hookwrapper)
+            for impl in self._pm.hook.hookline_transform.get_hookimpls()
+        )
+
+    def transform(self, stream: ConfiguredStream, batch: TransformBatch) -> None:
+        """Pass ``batch`` through every plugin's ``hookline_transform``, in order."""
+        self._pm.hook.hookline_transform(stream=stream, batch=batch)
+
+
+def load_plugins() -> Plugins:
+    """Import every installed, enabled cross-cutting plugin; broken ones are logged, skipped."""
+    loaded = []
+    for entry in find_entries(PLUGINS_GROUP):
+        try:
+            obj, _ = load_plugin(entry)
+        except PluginLoadError as exc:
+            log.warning("plugin %s skipped: %s", entry.id, exc)
+        else:
+            loaded.append(Plugin(entry.id, obj))
+    return Plugins(loaded)
 
 
 class _Phase:
@@ -273,7 +357,7 @@ class _Phase:
 
 
 def _new_manager() -> pluggy.PluginManager:
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager = pluggy.PluginManager(PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
     if log.isEnabledFor(logging.DEBUG):
         manager.add_hookcall_monitoring(_trace_before, _trace_after)
@@ -352,14 +436,11 @@ def _build(
     plugin: Any,
     connector_id: str | None,
     package: str,
-    extra_plugins: Iterable[tuple[str, Any]] = (),
+    plugins: Plugins | None = None,
 ) -> Connector:
     manager = _new_manager()
-    # pluggy calls implementations last-registered first: registering the cross-cutting
-    # plugins in reverse name order, then the connector, calls transforms as documented
-    # (connector first, then plugins by name).
-    for name, extra in sorted(extra_plugins, key=lambda item: item[0], reverse=True):
-        _register(manager, extra, f"plugin:{name}", connector=False)
+    for extra in reversed(list(plugins or ())):
+        _register(manager, extra.obj, f"plugin:{extra.name}", connector=False)
     _register(manager, plugin, connector_id or "connector", connector=True)
     info = _describe(manager, connector_id)
     if connector_id is None:
@@ -375,7 +456,7 @@ def _build(
     return Connector(manager, info, package)
 
 
-def load_entry(entry: Entry, extra_plugins: Iterable[tuple[str, Any]] = ()) -> Connector:
+def load_entry(entry: Entry, plugins: Plugins | None = None) -> Connector:
     """Import the connector an entry point names, register it, and check it.
 
     Raises:
@@ -388,11 +469,11 @@ def load_entry(entry: Entry, extra_plugins: Iterable[tuple[str, Any]] = ()) -> C
         plugin = entry.load_object()
     except Exception as exc:
         raise PluginLoadError(f"import failed: {describe_exception(exc)}") from exc
-    return _build(plugin, entry.id, entry.package, extra_plugins)
+    return _build(plugin, entry.id, entry.package, plugins)
 
 
 def connector_from_plugin(
-    plugin: Any, *, package: str = "", extra_plugins: Iterable[tuple[str, Any]] = ()
+    plugin: Any, *, package: str = "", plugins: Plugins | None = None
 ) -> Connector:
     """Build a :class:`Connector` from a plugin object directly (no entry points).
 
@@ -401,7 +482,7 @@ def connector_from_plugin(
     Raises:
         PluginLoadError: the hooks are rejected or ``hookline_describe`` is wrong.
     """
-    return _build(plugin, None, package, extra_plugins)
+    return _build(plugin, None, package, plugins)
 
 
 def _entries_by_id() -> dict[str, list[Entry]]:
@@ -411,13 +492,13 @@ def _entries_by_id() -> dict[str, list[Entry]]:
     return entries
 
 
-def open_connector(connector_id: str, *, with_plugins: bool = False) -> Connector:
+def open_connector(connector_id: str, *, plugins: Plugins | None = None) -> Connector:
     """Load the installed connector ``connector_id``.
 
     Args:
         connector_id: the connector id (its entry-point name).
-        with_plugins: also load the cross-cutting plugins into its plugin manager (a run
-            does; the single-phase commands do not).
+        plugins: the cross-cutting plugins whose wrappers take part in its calls (every
+            command passes :func:`load_plugins`; none by default).
 
     Raises:
         ConnectorNotFound: no such connector is installed (or it is disabled); the message
@@ -438,26 +519,12 @@ def open_connector(connector_id: str, *, with_plugins: bool = False) -> Connecto
             f"no connector {connector_id!r} is installed{hint} "
             "(`hookline connectors` lists the installed ones)"
         )
-    extra = _load_plugin_objects() if with_plugins else []
     try:
-        return load_entry(found[0], extra)
+        return load_entry(found[0], plugins)
     except PluginLoadError as exc:
         raise PluginLoadError(
             f"connector {connector_id!r} ({found[0].package} {found[0].version}) is broken: {exc}"
         ) from exc
-
-
-def _load_plugin_objects() -> list[tuple[str, Any]]:
-    """Import every working cross-cutting plugin; broken ones are logged and skipped."""
-    loaded = []
-    for entry in find_entries(PLUGINS_GROUP):
-        try:
-            plugin, _ = load_plugin(entry)
-        except PluginLoadError as exc:
-            log.warning("plugin %s skipped: %s", entry.id, exc)
-        else:
-            loaded.append((entry.id, plugin))
-    return loaded
 
 
 def load_plugin(entry: Entry) -> tuple[Any, tuple[str, ...]]:
@@ -483,13 +550,3 @@ def load_plugin(entry: Entry) -> tuple[Any, tuple[str, ...]]:
         if any(i.plugin is plugin for i in getattr(manager.hook, name).get_hookimpls())
     )
     return plugin, hooks
-
-
-def list_connectors(*, refresh: bool = False) -> list[ConnectorStatus]:
-    """Return the status of every installed connector (each verified once per install)."""
-    return _inventory.list_connectors(refresh=refresh)
-
-
-def list_plugins(*, refresh: bool = False) -> list[PluginStatus]:
-    """Return the status of every installed cross-cutting plugin."""
-    return _inventory.list_plugins(refresh=refresh)

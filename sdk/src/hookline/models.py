@@ -22,6 +22,7 @@ __all__ = [
     "Catalog",
     "CheckResult",
     "ConfiguredStream",
+    "ConformanceFixture",
     "ConnectorContext",
     "ConnectorInfo",
     "Record",
@@ -36,7 +37,7 @@ __all__ = [
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +283,43 @@ class WriteResult:
 
     written: int
     rejected: tuple[RejectedRecord, ...] = attrs.field(default=(), converter=_rejected)
+
+
+def _dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+def _optional_dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if value is None else dict(value)
+
+
+@attrs.frozen
+class ConformanceFixture:
+    """A connector's conformance fixture; returned by ``hookline_conformance_fixture``.
+
+    Attributes:
+        config: a working configuration, as it would be written in a config file
+            (relative paths are relative to the fixture's ``workdir``). Its secret values
+            are the canaries: no output of any phase may contain them. Make them
+            distinctive with :func:`canary`.
+        bad_credentials: settings merged over ``config`` (nested mappings merge key by
+            key) that the service refuses; auth or check must then fail with a clear
+            error. ``None`` when the connector takes no credentials.
+        invalid_config: a config that passes type checks but that the connector must
+            refuse with a clear error (a missing directory, a URL without a scheme).
+        url_setting: the dotted key path of the setting that holds the service's base URL
+            (``"base_url"``, ``"api.url"``). Setting it enables the HTTP fault checks: the
+            suite routes the connector through a loopback proxy that injects 429, 503 and
+            401 responses.
+        read_back: for a destination that cannot read its own output: given a written
+            stream, return the records stored for it. ``None`` reads back through the
+            connector's own discover and read (connectors of kind ``both``).
+        cleanup: called once when the suite is done (stop the fake service).
+    """
+
+    config: dict[str, Any] = attrs.field(converter=_dict)
+    bad_credentials: dict[str, Any] | None = attrs.field(default=None, converter=_optional_dict)
+    invalid_config: dict[str, Any] | None = attrs.field(default=None, converter=_optional_dict)
+    url_setting: str | None = None
+    read_back: Callable[[ConfiguredStream], list[Record]] | None = None
+    cleanup: Callable[[], None] | None = None

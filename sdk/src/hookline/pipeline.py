@@ -29,17 +29,15 @@ from __future__ import annotations
 __all__ = [
     "ConfigSource",
     "ConnectorRef",
+    "FailureLimit",
     "Pipeline",
     "StreamSettings",
     "load_pipeline",
     "parse_failure_limit",
-    "unknown_stream_problems",
 ]
 
-import difflib
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +46,7 @@ import attrs
 from hookline._converter import structure
 from hookline.config import load_document
 from hookline.errors import ConfigError, ConfigProblem
+from hookline.mapping import MappingSpec, parse_mapping
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -68,73 +67,74 @@ class ConnectorRef:
 
 
 @attrs.frozen
+class FailureLimit:
+    """How many bad records a stream tolerates: a count, or a share of the records read.
+
+    Attributes:
+        count: the most failed records allowed (checked after every batch), or ``None``.
+        percent: the largest share of failed records in percent (checked at the end of
+            the stream), or ``None``.
+    """
+
+    count: int | None = 0
+    percent: float | None = None
+
+    def exceeded(self, failed: int) -> bool:
+        """Whether ``failed`` records are more than the count allows."""
+        return self.count is not None and failed > self.count
+
+    def exceeded_share(self, failed: int, read: int) -> bool:
+        """Whether ``failed`` of ``read`` records are more than the share allows."""
+        return self.percent is not None and read > 0 and failed * 100 / read > self.percent
+
+    def __str__(self) -> str:
+        return f"{self.percent:g}%" if self.percent is not None else str(self.count)
+
+
+@attrs.frozen
 class StreamSettings:
-    """How one stream is synced; every field is optional.
+    """How one stream is synced, as the pipeline file says; every field is optional.
 
     Attributes:
         sync: ``full`` or ``incremental``; default incremental when the source offers it.
         write: ``append``, ``upsert`` or ``replace``; default upsert when the stream has a
-            primary key, else append.
+            primary key and the destination can upsert, else append.
         primary_key: overrides the source's primary key.
         cursor_field: overrides the source's cursor field.
-        schema_policy: ``evolve`` (default) or ``freeze``.
-        map: the declarative mapping (see the mapping reference).
-        max_failed_records: bad records tolerated for this stream (a count, or ``"N%"``).
+        schema_policy: ``evolve`` or ``freeze``; ``None`` (not set) means evolve.
+        map: the declarative mapping (see the mapping reference), already read.
+        max_failed_records: bad records tolerated for this stream; ``None``: the
+            pipeline's.
     """
 
     sync: Literal["full", "incremental"] | None = None
     write: Literal["append", "upsert", "replace"] | None = None
     primary_key: tuple[str, ...] | None = None
     cursor_field: str | None = None
-    schema_policy: Literal["evolve", "freeze"] = "evolve"
-    map: Any = None
-    max_failed_records: Any = None
+    schema_policy: Literal["evolve", "freeze"] | None = None
+    map: MappingSpec | None = None
+    max_failed_records: FailureLimit | None = None
+
+
+@attrs.frozen
+class _StreamDocument:
+    """The part of a stream's settings the converter structures (the rest is read apart)."""
+
+    sync: Literal["full", "incremental"] | None = None
+    write: Literal["append", "upsert", "replace"] | None = None
+    primary_key: tuple[str, ...] | None = None
+    cursor_field: str | None = None
+    schema_policy: Literal["evolve", "freeze"] | None = None
 
 
 @attrs.frozen
 class _PipelineDocument:
     source: ConnectorRef
     destination: ConnectorRef
-    streams: Any = "all"
     name: str | None = None
     state_dir: str = ".hookline"
-    max_failed_records: Any = 0
     concurrency: int = 4
     queue_size: int = 4
-
-
-@attrs.frozen
-class Pipeline:
-    """A validated pipeline, with paths resolved.
-
-    Attributes:
-        path: the pipeline file.
-        name: its name (the file name without suffix, unless set): keys its state.
-        source, destination: the two connectors and their settings.
-        source_config, destination_config: the settings as data, with the file and JSON
-            path errors in them are reported at.
-        streams: ``None`` for every stream, else the selected names and their settings.
-        state_dir: where state, run history and dead letters live.
-        max_failed_records: the default tolerance: ``(count, None)`` or ``(None, percent)``.
-        concurrency: how many streams run at once.
-        queue_size: how many batches may wait between a stream's reader thread and its
-            writer; 0 reads in the writer's thread, without a reader thread.
-        problems: problems found in the stream settings (mappings, limits); the runner
-            reports them together with the connectors' config problems.
-    """
-
-    path: Path
-    name: str
-    source: ConnectorRef
-    destination: ConnectorRef
-    source_config: ConfigSource
-    destination_config: ConfigSource
-    streams: dict[str, StreamSettings] | None
-    state_dir: Path
-    max_failed_records: tuple[int | None, float | None]
-    concurrency: int
-    queue_size: int
-    problems: tuple[ConfigProblem, ...] = ()
 
 
 @attrs.frozen
@@ -153,30 +153,78 @@ class ConfigSource:
     path: str
     base_dir: Path
 
+    def at(self, path: str) -> str:
+        """The full JSON path of ``path``, a path relative to these settings (``$.writes``)."""
+        rest = path[1:] if path.startswith("$") else f".{path}"
+        return self.path + rest if self.path != "$" else "$" + rest
+
+
+@attrs.frozen
+class Pipeline:
+    """A validated pipeline, with paths resolved and every stream's settings typed.
+
+    Attributes:
+        path: the pipeline file.
+        name: its name (the file name without suffix, unless set): keys its state.
+        source, destination: the two connectors and their settings.
+        source_config, destination_config: the settings as data, with the file and JSON
+            path errors in them are reported at.
+        streams: ``None`` for every stream, else the selected names and their settings.
+        state_dir: where state, run history and dead letters live.
+        max_failed_records: the default tolerance of bad records.
+        concurrency: how many streams run at once.
+        queue_size: how many batches may wait between a stream's reader thread and its
+            writer; 0 reads in the writer's thread, without a reader thread.
+    """
+
+    path: Path
+    name: str
+    source: ConnectorRef
+    destination: ConnectorRef
+    source_config: ConfigSource
+    destination_config: ConfigSource
+    streams: dict[str, StreamSettings] | None
+    state_dir: Path
+    max_failed_records: FailureLimit
+    concurrency: int
+    queue_size: int
+
+    def settings(self, stream: str) -> StreamSettings:
+        """The settings of ``stream`` (all defaults when the pipeline gives none)."""
+        return (self.streams or {}).get(stream) or StreamSettings()
+
+    def limit(self, stream: str) -> FailureLimit:
+        """The bad-record tolerance of ``stream``: its own, else the pipeline's."""
+        return self.settings(stream).max_failed_records or self.max_failed_records
+
 
 def parse_failure_limit(
     value: Any, *, source: str, path: str
-) -> tuple[tuple[int | None, float | None], list[ConfigProblem]]:
+) -> tuple[FailureLimit, list[ConfigProblem]]:
     """Read a ``max_failed_records`` value: a count (``10``) or a percentage (``"1%"``)."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return (value, None), []
+        return FailureLimit(count=value), []
     if isinstance(value, str):
         if value.strip().isdigit():
-            return (int(value), None), []
+            return FailureLimit(count=int(value)), []
         match = _PERCENT.match(value)
         if match and float(match[1]) <= 100:
-            return (None, float(match[1])), []
+            return FailureLimit(count=None, percent=float(match[1])), []
     problem = ConfigProblem(
         source, "expected a count of records (such as 10) or a percentage (such as '1%')", path
     )
-    return (0, None), [problem]
+    return FailureLimit(), [problem]
+
+
+_TOP_LEVEL = ("streams", "max_failed_records")
 
 
 def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
-    """Read and validate a pipeline file.
+    """Read and validate a pipeline file, its stream settings and mappings included.
 
     Raises:
-        ConfigError: every problem in the file, one per line, with its JSON path.
+        ConfigError: every problem in the file (and in the config files it names), one
+            per line, with its JSON path.
     """
     file = Path(path)
     source = str(path)
@@ -184,31 +232,30 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
     if not isinstance(data, dict):
         raise ConfigError([ConfigProblem(source, "expected a mapping with source and destination")])
     problems: list[ConfigProblem] = []
-    raw_streams = data.get("streams", "all")
+    document: _PipelineDocument | None = None
     try:
-        document = structure({**data, "streams": None}, _PipelineDocument, source=source)
+        rest = {k: v for k, v in data.items() if k not in _TOP_LEVEL}
+        document = structure(rest, _PipelineDocument, source=source)
     except ConfigError as exc:
         problems += exc.problems
-        document = None
-    streams, stream_problems = _streams(raw_streams, source)
+    streams, stream_problems = _streams(data.get("streams", "all"), source)
+    problems += stream_problems
     limit, limit_problems = parse_failure_limit(
         data.get("max_failed_records", 0), source=source, path="$.max_failed_records"
     )
     problems += limit_problems
+    sides: dict[str, ConfigSource] = {}
     if document is not None:
         if document.concurrency < 1:
             problems.append(ConfigProblem(source, "must be 1 or more", "$.concurrency"))
         if document.queue_size < 0:
             problems.append(ConfigProblem(source, "must be 0 or more", "$.queue_size"))
-    sides = {}
-    if document is not None:
         for side in ("source", "destination"):
-            ref: ConnectorRef = getattr(document, side)
-            config, side_problems = _config_source(ref, file, side)
+            config, side_problems = _config_source(getattr(document, side), file, side)
             problems += side_problems
             sides[side] = config
     if problems or document is None:
-        raise ConfigError(problems + stream_problems)
+        raise ConfigError(problems)
     base = file.resolve().parent
     state_dir = Path(document.state_dir).expanduser()
     return Pipeline(
@@ -223,7 +270,6 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         max_failed_records=limit,
         concurrency=document.concurrency,
         queue_size=document.queue_size,
-        problems=tuple(stream_problems),
     )
 
 
@@ -262,58 +308,58 @@ def _streams(raw: Any, source: str) -> tuple[dict[str, StreamSettings] | None, l
         return None, [ConfigProblem(source, message, "$.streams")]
     selected: dict[str, StreamSettings] = {}
     problems: list[ConfigProblem] = []
-    for name, settings in raw.items():
-        path = f"$.streams.{name}"
-        try:
-            selected[str(name)] = structure(
-                settings or {}, StreamSettings, source=source, path=path
-            )
-        except ConfigError as exc:
-            problems += exc.problems
-            continue
-        stream = selected[str(name)]
-        if stream.map is not None:
-            problems += _mapping_problems(stream.map, source, f"{path}.map")
-        if stream.max_failed_records is not None:
-            _, limit_problems = parse_failure_limit(
-                stream.max_failed_records, source=source, path=f"{path}.max_failed_records"
-            )
-            problems += limit_problems
-        if stream.write == "replace" and stream.sync == "incremental":
-            problems.append(
-                ConfigProblem(
-                    source,
-                    "write: replace rewrites the whole stream, so it needs sync: full",
-                    f"{path}.sync",
-                )
-            )
+    for name, body in raw.items():
+        settings, found = _stream_settings(body, source, f"$.streams.{name}")
+        problems += found
+        if settings is not None:
+            selected[str(name)] = settings
     return selected, problems
 
 
-def _mapping_problems(spec: Any, source: str, path: str) -> list[ConfigProblem]:
-    from hookline.mapping import parse_mapping
-
+def _stream_settings(
+    body: Any, source: str, path: str
+) -> tuple[StreamSettings | None, list[ConfigProblem]]:
+    """Read one stream's settings, its mapping and failure limit included, in one pass."""
+    if body is None:
+        return StreamSettings(), []
+    if not isinstance(body, dict):
+        return None, [ConfigProblem(source, "expected a mapping of stream settings", path)]
+    problems: list[ConfigProblem] = []
+    plain = {k: v for k, v in body.items() if k not in ("map", "max_failed_records")}
+    document = None
     try:
-        parse_mapping(spec, source=source, path=path)
+        document = structure(plain, _StreamDocument, source=source, path=path)
     except ConfigError as exc:
-        return list(exc.problems)
-    return []
-
-
-def unknown_stream_problems(pipeline: Pipeline, offered: Sequence[str]) -> list[ConfigProblem]:
-    """Return a problem for each selected stream the source does not offer."""
-    problems = []
-    for name in pipeline.streams or {}:
-        if name in offered:
-            continue
-        close = difflib.get_close_matches(name, offered, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        available = ", ".join(offered) or "none"
+        problems += exc.problems
+    spec = None
+    if body.get("map") is not None:
+        try:
+            spec = parse_mapping(body["map"], source=source, path=f"{path}.map")
+        except ConfigError as exc:
+            problems += exc.problems
+    limit = None
+    if body.get("max_failed_records") is not None:
+        limit, limit_problems = parse_failure_limit(
+            body["max_failed_records"], source=source, path=f"{path}.max_failed_records"
+        )
+        problems += limit_problems
+    if document is not None and document.write == "replace" and document.sync == "incremental":
         problems.append(
             ConfigProblem(
-                str(pipeline.path),
-                f"the source offers no stream {name!r}{hint}; it offers: {available}",
-                f"$.streams.{name}",
+                source,
+                "write: replace rewrites the whole stream, so it needs sync: full",
+                f"{path}.sync",
             )
         )
-    return problems
+    if document is None or problems:
+        return None, problems
+    settings = StreamSettings(
+        sync=document.sync,
+        write=document.write,
+        primary_key=document.primary_key,
+        cursor_field=document.cursor_field,
+        schema_policy=document.schema_policy,
+        map=spec,
+        max_failed_records=limit,
+    )
+    return settings, []

@@ -178,8 +178,22 @@ def _stream_schema(stream: StreamConfig, files: list[tuple[str, Path]], limit: i
         raise DiscoveryError(f"cannot infer the schema: {exc}", stream=stream.name) from None
 
 
+def _no_files(stream: StreamConfig, directory: Path) -> str:
+    return (
+        f"no file matches the glob {stream.path!r} in {directory}: fix the stream's path "
+        "(relative to directory) or add the files"
+    )
+
+
 def _discover_stream(stream: StreamConfig, config: FilesConfig, directory: Path) -> Stream:
-    schema = _stream_schema(stream, match_files(directory, stream.path), config.infer_records)
+    files = match_files(directory, stream.path)
+    if not files and stream.schema is None:
+        raise DiscoveryError(
+            f"{_no_files(stream, directory)}; with no files the schema cannot be inferred "
+            "(declare schema to read an empty stream)",
+            stream=stream.name,
+        )
+    schema = _stream_schema(stream, files, config.infer_records)
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if properties:
         wanted = [*stream.key_fields]
@@ -240,6 +254,12 @@ def hookline_read(
     """
     configured = _configured(config, stream.name)
     files = match_files(connection.directory, configured.path)
+    if not files:
+        connection.logger.warning(
+            "stream %s: %s; nothing to read",
+            stream.name,
+            _no_files(configured, connection.directory),
+        )
     schema = stream.stream.schema
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if configured.file_format == "csv" and not properties:

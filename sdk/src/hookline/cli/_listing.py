@@ -23,7 +23,7 @@ def connectors(as_json: bool, refresh: bool) -> None:
     until it is reinstalled); a broken one is listed with a one-line reason and never
     stops the others. HOOKLINE_DISABLE_PLUGINS (comma-separated ids) skips some.
     """
-    from hookline._inventory import list_connectors
+    from hookline.inventory import list_connectors
 
     rows = list_connectors(refresh=refresh)
     if as_json:
@@ -48,7 +48,7 @@ def connectors(as_json: bool, refresh: bool) -> None:
 @_REFRESH
 def plugins(as_json: bool, refresh: bool) -> None:
     """List the installed cross-cutting plugins (transforms, observers)."""
-    from hookline._inventory import list_plugins
+    from hookline.inventory import list_plugins
 
     rows = list_plugins(refresh=refresh)
     if as_json:
@@ -136,7 +136,8 @@ def _describe_lines(title: str, description: str, kind: str, capabilities: Any, 
 def _registry_info(
     connector_id: str, location: str | None, as_json: bool, not_installed: Exception
 ) -> None:
-    from hookline.registry._index import RegistryUnavailable, load_index
+    from hookline.errors import RegistryUnavailable
+    from hookline.registry._index import load_index
 
     try:
         entry = load_index(location).get(connector_id)

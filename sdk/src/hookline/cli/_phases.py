@@ -23,11 +23,11 @@ _CONFIG = click.option(
 
 
 def _open(connector_id: str, config_path: Path | None) -> tuple[Connector, Any, Any]:
-    """Load the connector and its config, and authenticate."""
-    from hookline.host import open_connector
+    """Load the connector (with the installed plugins) and its config, and authenticate."""
+    from hookline.host import load_plugins, open_connector
     from hookline.models import ConnectorContext
 
-    connector = open_connector(connector_id)
+    connector = open_connector(connector_id, plugins=load_plugins())
     config = connector.load_config(config_path)
     base_dir = config_path.resolve().parent if config_path else Path.cwd()
     connection = connector.auth(config, ConnectorContext(base_dir=base_dir))
@@ -40,6 +40,8 @@ def _open(connector_id: str, config_path: Path | None) -> tuple[Connector, Any, 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 def check(connector_id: str, config_path: Path | None, as_json: bool) -> None:
     """Check that a connector can connect with the given config (exit 1 if not)."""
+    from hookline.errors import CheckError
+
     connector, config, connection = _open(connector_id, config_path)
     try:
         result = connector.check(config, connection)
@@ -47,10 +49,14 @@ def check(connector_id: str, config_path: Path | None, as_json: bool) -> None:
         connector.close(connection)
     if as_json:
         echo_json({"id": connector.id, "ok": result.ok, "message": result.message})
-    else:
-        click.echo(f"{'ok' if result.ok else 'failed'}: {result.message or connector.id}")
+        if not result.ok:
+            raise click.exceptions.Exit(1)
+        return
     if not result.ok:
-        raise click.exceptions.Exit(1)
+        raise CheckError(
+            f"check failed: {result.message or 'no reason given'}", connector=connector.id
+        )
+    click.echo(f"ok: {result.message or connector.id}")
 
 
 @click.command()
@@ -103,10 +109,14 @@ def read(
     Each line is one record. The state after the last record printed is written to
     --state-out, also when the read fails or is interrupted, so a later
     `--state` read continues right after it.
+
+    What this prints is for people: every known secret value is shown as ********, in
+    the records and in the --state-out file, and a note on stderr says how many records
+    held one. A pipeline (`hookline run`) delivers records to its destination unaltered.
     """
     import orjson
 
-    from hookline.secrets import any_registered, redact
+    from hookline.secrets import MASK, any_registered, redact
     from hookline.selection import select_streams
     from hookline.state import read_state_file, write_state_file
 
@@ -114,6 +124,7 @@ def read(
     connector, config, connection = _open(connector_id, config_path)
     out = sys.stdout.buffer
     counts: dict[str, int] = {}
+    masked = 0  # records printed with a secret masked
     try:
         catalog = connector.discover(config, connection)
         for configured in select_streams(catalog, streams, full=full):
@@ -121,18 +132,41 @@ def read(
             state = states.get(configured.name) if configured.sync_mode == "incremental" else None
             for batch in connector.read(config, connection, configured, state):
                 if batch.records:
-                    text = b"\n".join(map(orjson.dumps, batch.records)) + b"\n"
-                    if any_registered():
-                        text = redact(text.decode()).encode()
-                    out.write(text)
+                    lines = [orjson.dumps(record).decode() for record in batch.records]
+                    text = "\n".join(lines) + "\n"
+                    # One pass over the batch; line by line only when it holds a secret.
+                    if any_registered() and redact(text) != text:
+                        shown = [redact(line) for line in lines]
+                        masked += sum(a != b for a, b in zip(lines, shown, strict=True))
+                        text = "\n".join(shown) + "\n"
+                    out.write(text.encode())
                     out.flush()
                 counts[configured.name] += len(batch.records)
                 if batch.state is not None:
                     states[configured.name] = batch.state
     finally:
         connector.close(connection)
+        state_masked = False
         if state_out is not None:
+            if any_registered():
+                raw = orjson.dumps(states).decode()
+                shown_state = redact(raw)
+                if shown_state != raw:
+                    state_masked = True
+                    states = orjson.loads(shown_state)
             write_state_file(state_out, states)
         if sys.stderr.isatty():
             summary = ", ".join(f"{name}: {n:,}" for name, n in counts.items())
             click.echo(f"read {sum(counts.values()):,} records ({summary})", err=True)
+        if masked:
+            held = "1 record" if masked == 1 else f"{masked:,} records"
+            click.echo(
+                f"note: {held} held a secret value, shown as {MASK}; a pipeline delivers "
+                "records to its destination unaltered",
+                err=True,
+            )
+        if state_masked:
+            click.echo(
+                f"note: the state held a secret value, written to {state_out} as {MASK}",
+                err=True,
+            )

@@ -66,10 +66,10 @@ def _summary(result: Any) -> None:
     )
     if any(r.failed for r in result.streams.values()):
         click.echo(f"failed records are in {result.dead_letter_dir}")
-    if result.error:
-        for line in result.error.split("; stream "):
-            text = line if line.startswith("stream ") else f"stream {line}"
-            click.echo(f"error: {text}", err=True)
+    for failed in result.failures:
+        click.echo(f"error: stream {failed.name!r}: {failed.error}", err=True)
+    if result.problem:
+        click.echo(f"error: {result.problem}", err=True)
 
 
 @click.command()

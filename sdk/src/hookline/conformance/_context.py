@@ -19,7 +19,7 @@ from hookline.conformance._capture import Capture
 from hookline.conformance._fixture import ConformanceFixture
 from hookline.conformance._registry import CheckSkipped
 from hookline.errors import HooklineError
-from hookline.host import Connector
+from hookline.host import Connector, Plugins
 from hookline.models import Batch, Catalog, ConfiguredStream, ConnectorContext, Stream
 from hookline.secrets import Secret
 
@@ -74,6 +74,8 @@ class SuiteContext:
         self.config_origin = config_origin
         self.capture = capture
         self.read_calls: list[str] = []
+        #: The cross-cutting plugins taking part (registered with the connector).
+        self.plugins = Plugins()
         #: The outcomes of the checks that ran so far (the report being written).
         self.outcomes: list[Any] = []
         self._cache: dict[str, Any] = {}

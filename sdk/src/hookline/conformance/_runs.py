@@ -15,7 +15,7 @@ from hookline.conformance._context import SuiteContext
 from hookline.conformance._memory import MEMORY_ID, MemoryConnector, received, write_script
 from hookline.host import connector_from_plugin
 from hookline.models import Record, Stream
-from hookline.pipeline import ConfigSource, ConnectorRef, Pipeline, StreamSettings
+from hookline.pipeline import ConfigSource, ConnectorRef, FailureLimit, Pipeline, StreamSettings
 from hookline.runner import RunResult, run_pipeline
 
 
@@ -81,7 +81,11 @@ def dead_letters(path: Path) -> list[dict[str, Any]]:
 
 def _run(ctx: SuiteContext, pipeline: Pipeline) -> RunResult:
     memory = connector_from_plugin(MemoryConnector())
-    return run_pipeline(pipeline, connectors={MEMORY_ID: memory, ctx.connector.id: ctx.connector})
+    return run_pipeline(
+        pipeline,
+        connectors={MEMORY_ID: memory, ctx.connector.id: ctx.connector},
+        plugins=ctx.plugins,
+    )
 
 
 def _memory_dir(ctx: SuiteContext, label: str) -> Path:
@@ -124,7 +128,7 @@ def _pipeline(
         destination_config=destination[1],
         streams=streams,
         state_dir=state_dir,
-        max_failed_records=(max_failed_records, None),
+        max_failed_records=FailureLimit(count=max_failed_records),
         concurrency=1,
         queue_size=0,
     )

@@ -16,7 +16,7 @@ from hookline.conformance._fixture import ConformanceFixture
 from hookline.conformance._registry import Check, CheckFailed, CheckSkipped, all_checks
 from hookline.conformance._report import CheckOutcome, Report
 from hookline.errors import UsageError
-from hookline.host import Connector
+from hookline.host import Connector, Plugins, load_plugins
 from hookline.models import ConfiguredStream
 
 _SPY = "hookline-conformance-observer"
@@ -49,6 +49,7 @@ def run_suite(
     checks: Sequence[str] = (),
     required_level: str | None = None,
     on_result: Callable[[CheckOutcome], None] | None = None,
+    plugins: Plugins | None = None,
 ) -> Report:
     """Run the conformance suite against ``connector`` and return the report.
 
@@ -62,6 +63,8 @@ def run_suite(
         checks: run only these checks (names or phases); default all.
         required_level: the level :attr:`Report.passed` requires (default bronze).
         on_result: called with each check's outcome as soon as it is known.
+        plugins: the cross-cutting plugins that take part, as in a run (default: every
+            installed, enabled one); their wrappers see every phase the suite drives.
 
     Raises:
         UsageError: an unknown check name, or both ``config`` and ``config_path``.
@@ -78,9 +81,12 @@ def run_suite(
     )
     report.with_fixture = config is None and config_path is None
     capture = Capture()
+    plugins = load_plugins() if plugins is None else plugins
+    connector.attach_plugins(plugins)
     with capture.active():
         ctx, fixture_error = _context(connector, workdir, config, config_path, capture)
         ctx.outcomes = report.checks
+        ctx.plugins = plugins
         observer = _ReadObserver(ctx.read_calls)
         connector.attach(observer, _SPY)
         try:

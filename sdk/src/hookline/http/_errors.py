@@ -10,8 +10,10 @@
         ├── HostNotAllowed             the URL's host is not one the connector declared
         └── InvalidResponse            the body is not what was expected (e.g. not JSON)
 
-``RetriesExhausted`` and ``DeadlineExceeded`` are also :class:`~hookline.errors.RetriableError`:
-the same request may succeed later (the next scheduled run).
+The classes live in :mod:`hookline.errors` with every other error a user can meet; they
+are named here too, where the toolkit's code imports them. A failed HTTP request is never
+a :class:`~hookline.errors.RetriableError` for the runner: the client already retried it,
+and a per-record write may have stored part of its batch.
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ from collections.abc import Collection, Iterable
 
 import httpx
 
-from hookline.errors import ConnectorError, RetriableError
+from hookline.errors import (
+    DeadlineExceeded,
+    HostNotAllowed,
+    HttpError,
+    HttpStatusError,
+    InvalidResponse,
+    RetriesExhausted,
+)
 from hookline.secrets import MASK, redact
 
 _SECRET_NAME = re.compile(
@@ -127,98 +136,3 @@ def body_excerpt(body: bytes, *, limit: int = _EXCERPT_LENGTH) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return redact(text)
-
-
-class HttpError(ConnectorError):
-    """An HTTP request failed.
-
-    Attributes:
-        method: the request method.
-        url: the request URL, secrets masked.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        url: str = "",
-        connector: str | None = None,
-        stream: str | None = None,
-    ) -> None:
-        self.method = method
-        self.url = url
-        super().__init__(redact(message), connector=connector, stream=stream)
-
-
-class HttpStatusError(HttpError):
-    """The server answered with a status that retrying will not fix (most 4xx).
-
-    Attributes:
-        status: the HTTP status code.
-        server_message: a short excerpt of the response body.
-    """
-
-    def __init__(
-        self,
-        *,
-        method: str,
-        url: str,
-        status: int,
-        reason: str,
-        server_message: str,
-        connector: str | None = None,
-    ) -> None:
-        self.status = status
-        self.server_message = server_message
-        hint = {
-            401: "check the connector's credentials",
-            403: "check the credentials' permissions",
-            404: "check the URL and the configured resource names",
-        }.get(status, "check the request the configuration produces")
-        said = f": {server_message}" if server_message else ""
-        super().__init__(
-            f"{method} {url} failed with {status} {reason}{said} ({hint})",
-            method=method,
-            url=url,
-            connector=connector,
-        )
-
-
-class RetriesExhausted(HttpError, RetriableError):
-    """Every attempt failed with a retriable error until the retry budget ran out.
-
-    Attributes:
-        attempts: one line per attempt, such as ``"attempt 2: 503 Service Unavailable"``.
-    """
-
-    def __init__(
-        self,
-        *,
-        method: str,
-        url: str,
-        attempts: Iterable[str],
-        why: str,
-        connector: str | None = None,
-    ) -> None:
-        self.attempts = tuple(attempts)
-        super().__init__(
-            f"{method} {url} gave up after {len(self.attempts)} attempt(s) ({why}): "
-            + "; ".join(self.attempts)
-            + "; the service may be down or overloaded, try again later",
-            method=method,
-            url=url,
-            connector=connector,
-        )
-
-
-class DeadlineExceeded(HttpError, RetriableError):
-    """The request's overall deadline passed (a slow or dripping server)."""
-
-
-class HostNotAllowed(HttpError):
-    """The URL's host is not among the hosts the connector declared; nothing was sent."""
-
-
-class InvalidResponse(HttpError):
-    """The response body is not what was expected, such as non-JSON where JSON was asked."""

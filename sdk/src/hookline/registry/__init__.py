@@ -33,13 +33,12 @@ __all__ = [
     "validate",
 ]
 
+from hookline.errors import InstallFailed, InstallRefused, RegistryUnavailable
 from hookline.registry._build import build
 from hookline.registry._entries import SCHEMA_VERSION, entry_problems, index_problems
-from hookline.registry._index import REGISTRY_ENV, Index, RegistryUnavailable, load_index
+from hookline.registry._index import REGISTRY_ENV, Index, load_index
 from hookline.registry._install import (
     Installed,
-    InstallFailed,
-    InstallRefused,
     install,
     uninstall,
 )

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from hookline.errors import HooklineError
+from hookline.errors import RegistryUnavailable
 
 log = logging.getLogger("hookline.registry")
 
@@ -26,10 +26,6 @@ log = logging.getLogger("hookline.registry")
 REGISTRY_ENV = "HOOKLINE_REGISTRY"
 #: How long a fetched index is used before it is fetched again, in seconds.
 CACHE_SECONDS = 3600
-
-
-class RegistryUnavailable(HooklineError):
-    """The registry's index cannot be read (unreachable, missing or invalid)."""
 
 
 def bundled_index() -> Path:
@@ -120,7 +116,7 @@ def _parse(raw: bytes, where: str) -> Any:
 
 
 def _cache_file(url: str) -> Path:
-    from hookline._inventory import cache_dir
+    from hookline.inventory import cache_dir
 
     digest = hashlib.sha256(url.encode()).hexdigest()[:24]
     return Path(cache_dir()) / "registry" / f"{digest}.json"

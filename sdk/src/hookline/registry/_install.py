@@ -14,17 +14,9 @@ from typing import Any
 
 import attrs
 
-from hookline.errors import ConnectorNotFound, HooklineError, UsageError
+from hookline.errors import ConnectorNotFound, InstallFailed, InstallRefused, UsageError
 from hookline.registry._index import Index
 from hookline.registry._validate import PipOptions, last_line
-
-
-class InstallRefused(HooklineError):
-    """The registry has no passing validation for what was asked to be installed."""
-
-
-class InstallFailed(HooklineError):
-    """pip failed, or the installed connector does not load."""
 
 
 @attrs.frozen

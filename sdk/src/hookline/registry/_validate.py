@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 
 from hookline._version import __version__
-from hookline.errors import UsageError
+from hookline.errors import UsageError, ValidationTimeout
 from hookline.registry._entries import SCHEMA_VERSION, entries_dir, read_entry, write_entry
 
 #: The longest a whole validation may take by default, in seconds.
@@ -33,10 +33,6 @@ DEFAULT_TIMEOUT = 900.0
 
 _REQUIREMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*((==|>=|<=|~=|!=|<|>).*)?$")
 _PROBE = Path(__file__).with_name("_probe.py")
-
-
-class ValidationTimeout(Exception):
-    """The time limit ran out."""
 
 
 @attrs.define

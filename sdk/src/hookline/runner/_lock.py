@@ -7,12 +7,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hookline.errors import HooklineError
+from hookline.errors import PipelineBusy
 from hookline.pipeline import Pipeline
-
-
-class PipelineBusy(HooklineError):
-    """Another process is running the same pipeline."""
 
 
 @contextmanager

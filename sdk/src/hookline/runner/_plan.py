@@ -1,15 +1,24 @@
-"""Turning a pipeline and the source's catalog into one plan per stream."""
+"""Turning the pipeline's typed stream settings and the source's catalog into stream plans.
+
+One pass, every problem at once: unknown streams, settings the connectors' capabilities
+cannot serve, keys and cursors missing from the schema, mapping references to fields the
+schema does not have, and what each connector says of the planned streams
+(``hookline_validate_streams``). Nothing has been read when this raises.
+"""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
 from hookline.errors import ConfigError, ConfigProblem
+from hookline.mapping import Mapper, Validator, compile_mapping, compile_validator
 from hookline.models import Catalog, ConfiguredStream, Stream
-from hookline.pipeline import Pipeline, StreamSettings, parse_failure_limit, unknown_stream_problems
+from hookline.pipeline import FailureLimit, Pipeline, StreamSettings
+from hookline.runner._capabilities import check_policy, choose_sync, choose_write
+from hookline.runner._sides import Side
 
 
 @attrs.frozen
@@ -20,37 +29,41 @@ class StreamPlan:
         name: the stream.
         source_stream: how it is read (the source's schema, sync mode).
         dest_stream: how it is written (the mapped schema, write mode, schema policy).
-        mapper: the compiled mapping (``apply(records)``), or ``None``.
+        mapper: the compiled mapping, or ``None`` when the stream has none.
         validator: the compiled check of records against the source schema.
-        limit: failed records tolerated: ``(count, None)`` or ``(None, percent)``.
-        commit_per_batch: whether each batch's state is committed as it is delivered
-            (everything but ``replace``, which commits once the new data is in place).
+        limit: how many bad records the stream tolerates.
     """
 
     name: str
     source_stream: ConfiguredStream
     dest_stream: ConfiguredStream
-    mapper: Any
-    validator: Any
-    limit: tuple[int | None, float | None]
-    commit_per_batch: bool
+    mapper: Mapper | None
+    validator: Validator
+    limit: FailureLimit
+
+    @property
+    def commit_per_batch(self) -> bool:
+        """Whether each batch's state is committed once it is delivered (all but replace,
+        which commits once the new data is in place)."""
+        return self.dest_stream.write_mode != "replace"
 
 
 def plan_streams(
-    pipeline: Pipeline, catalog: Catalog, only: Sequence[str] = ()
+    pipeline: Pipeline,
+    catalog: Catalog,
+    source: Side,
+    destination: Side,
+    only: Sequence[str] = (),
 ) -> list[StreamPlan]:
     """Build a plan for every selected stream, or raise ConfigError with every problem."""
-    from hookline.mapping import compile_mapping, compile_validator
-
-    source = str(pipeline.path)
-    problems = unknown_stream_problems(pipeline, catalog.names)
-    selected = pipeline.streams if pipeline.streams is not None else {}
-    names = list(selected) if pipeline.streams is not None else catalog.names
+    file = str(pipeline.path)
+    problems = _unknown_streams(pipeline, catalog, file)
+    names = list(pipeline.streams) if pipeline.streams is not None else catalog.names
     missing = [n for n in only if n not in names]
     if missing:
         problems.append(
             ConfigProblem(
-                source,
+                file,
                 f"--stream {', '.join(missing)}: not selected by this pipeline "
                 f"(it syncs: {', '.join(names) or 'nothing'})",
                 "$.streams",
@@ -63,97 +76,112 @@ def plan_streams(
         if only and name not in only:
             continue
         stream = catalog.get(name)
-        assert stream is not None
-        settings = selected.get(name) or StreamSettings()
-        path = f"$.streams.{name}"
-        try:
-            plans.append(
-                _plan(pipeline, stream, settings, path, compile_mapping, compile_validator)
-            )
-        except ConfigError as exc:
-            problems += exc.problems
+        assert stream is not None  # _unknown_streams found every other name
+        plan, found = _plan(pipeline, stream, source, destination)
+        problems += found
+        if plan is not None:
+            plans.append(plan)
+    if not problems:
+        for side, streams in (
+            (source, [p.source_stream for p in plans]),
+            (destination, [p.dest_stream for p in plans]),
+        ):
+            for problem in side.connector.validate_streams(side.config, streams, side.role):
+                problems.append(side.problem(problem.path, problem.message))
     if problems:
         raise ConfigError(problems)
     return plans
 
 
+def _unknown_streams(pipeline: Pipeline, catalog: Catalog, file: str) -> list[ConfigProblem]:
+    problems = []
+    for name in pipeline.streams or {}:
+        if catalog.get(name) is not None:
+            continue
+        close = difflib.get_close_matches(name, catalog.names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(
+            ConfigProblem(
+                file,
+                f"the source offers no stream {name!r}{hint}; it offers: "
+                f"{', '.join(catalog.names) or 'none'}",
+                f"$.streams.{name}",
+            )
+        )
+    return problems
+
+
 def _plan(
-    pipeline: Pipeline,
-    stream: Stream,
-    settings: StreamSettings,
-    path: str,
-    compile_mapping: Any,
-    compile_validator: Any,
-) -> StreamPlan:
-    source = str(pipeline.path)
-    problems: list[ConfigProblem] = []
+    pipeline: Pipeline, stream: Stream, source: Side, destination: Side
+) -> tuple[StreamPlan | None, list[ConfigProblem]]:
+    file = str(pipeline.path)
+    where = f"$.streams.{stream.name}"
+    settings: StreamSettings = pipeline.settings(stream.name)
     if settings.primary_key is not None or settings.cursor_field is not None:
         stream = attrs.evolve(
             stream,
-            primary_key=settings.primary_key
-            if settings.primary_key is not None
-            else stream.primary_key,
+            primary_key=(
+                stream.primary_key if settings.primary_key is None else settings.primary_key
+            ),
             cursor_field=settings.cursor_field or stream.cursor_field,
         )
-    offers_incremental = "incremental" in stream.sync_modes
-    sync = settings.sync or ("incremental" if offers_incremental else "full")
-    if sync == "incremental" and not offers_incremental:
-        problems.append(
-            ConfigProblem(
-                source,
-                f"stream {stream.name!r} cannot be read incrementally; use sync: full",
-                f"{path}.sync",
-            )
-        )
-    write = settings.write or ("upsert" if stream.primary_key else "append")
+    sync, problems = choose_sync(stream, settings, source, where, file)
+    write, found = choose_write(stream, settings, destination, where, file)
+    problems += found
+    problems += check_policy(settings, destination, where, file)
     if write == "replace":
         sync = "full"
     if write == "upsert" and not stream.primary_key:
         problems.append(
             ConfigProblem(
-                source,
-                "write: upsert needs a primary key; set primary_key for "
-                "this stream or use write: append",
-                f"{path}.write",
+                file,
+                "write: upsert needs a primary key; set primary_key for this stream or use "
+                "write: append",
+                f"{where}.write",
             )
         )
-    for field in (*stream.primary_key, *([stream.cursor_field] if stream.cursor_field else [])):
-        if field not in stream.schema.get("properties", {field: None}):
+    properties = stream.schema.get("properties") if isinstance(stream.schema, dict) else None
+    if properties:
+        for field in stream.primary_key:
+            if field not in properties:
+                problems.append(_not_in_schema(file, field, properties, f"{where}.primary_key"))
+        if stream.cursor_field and stream.cursor_field not in properties:
             problems.append(
-                ConfigProblem(
-                    source,
-                    f"field {field!r} is not in the stream's schema",
-                    f"{path}.primary_key"
-                    if field in stream.primary_key
-                    else f"{path}.cursor_field",
-                )
+                _not_in_schema(file, stream.cursor_field, properties, f"{where}.cursor_field")
             )
     mapper = None
     output_schema = stream.schema
     if settings.map is not None:
         try:
-            mapper = compile_mapping(settings.map, stream.schema, source=source, path=f"{path}.map")
+            mapper = compile_mapping(settings.map, stream.schema, source=file, path=f"{where}.map")
             output_schema = mapper.output_schema
         except ConfigError as exc:
             problems += exc.problems
-    limit = pipeline.max_failed_records
-    if settings.max_failed_records is not None:
-        limit, _ = parse_failure_limit(settings.max_failed_records, source=source, path=path)
     if problems:
-        raise ConfigError(problems)
-    source_stream = ConfiguredStream(stream, sync_mode=sync, write_mode=write)
-    dest_stream = ConfiguredStream(
-        attrs.evolve(stream, schema=output_schema),
-        sync_mode=sync,
-        write_mode=write,
-        schema_policy=settings.schema_policy,
-    )
-    return StreamPlan(
+        return None, problems
+    plan = StreamPlan(
         name=stream.name,
-        source_stream=source_stream,
-        dest_stream=dest_stream,
+        source_stream=ConfiguredStream(stream, sync_mode=sync, write_mode=write),
+        dest_stream=ConfiguredStream(
+            attrs.evolve(stream, schema=output_schema),
+            sync_mode=sync,
+            write_mode=write,
+            schema_policy=settings.schema_policy or "evolve",
+        ),
         mapper=mapper,
         validator=compile_validator(stream.schema),
-        limit=limit,
-        commit_per_batch=write != "replace",
+        limit=pipeline.limit(stream.name),
+    )
+    return plan, []
+
+
+def _not_in_schema(
+    file: str, field: str, properties: dict[str, object], path: str
+) -> ConfigProblem:
+    close = difflib.get_close_matches(field, list(properties), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return ConfigProblem(
+        file,
+        f"field {field!r} is not in the stream's schema{hint}; it has: {', '.join(properties)}",
+        path,
     )

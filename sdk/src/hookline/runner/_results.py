@@ -13,7 +13,7 @@ class StreamResult:
 
     Attributes:
         name: the stream.
-        status: ``running``, ``succeeded`` or ``failed``.
+        status: ``running``, ``succeeded``, ``failed`` or ``interrupted``.
         read: records the source yielded.
         written: records the destination stored.
         failed: records set aside in the dead-letter store (schema, mapping, write).
@@ -30,6 +30,15 @@ class StreamResult:
     filtered: int = 0
     seconds: float = 0.0
     error: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        """The counts so far, as the run history keeps them."""
+        return {
+            "read": self.read,
+            "written": self.written,
+            "failed": self.failed,
+            "filtered": self.filtered,
+        }
 
     @property
     def records_per_second(self) -> float:
@@ -56,12 +65,13 @@ class RunResult:
 
     Attributes:
         pipeline: the pipeline's name.
-        run_id: the run's number in the run history.
+        run_id: the run's number in the pipeline's run history (1 for its first run).
         status: ``succeeded``, ``failed`` or ``interrupted``.
-        streams: each stream's counts.
+        streams: each stream's counts and, when it failed, why.
         seconds: how long the run took.
-        error: why the run failed, when it did.
         dead_letter_dir: where set-aside records went.
+        problem: why the run failed apart from any stream (its history could not be
+            recorded, say), else ``None``.
     """
 
     pipeline: str
@@ -69,8 +79,21 @@ class RunResult:
     status: str
     streams: dict[str, StreamResult]
     seconds: float
-    error: str | None = None
     dead_letter_dir: str | None = None
+    problem: str | None = None
+
+    @property
+    def failures(self) -> list[StreamResult]:
+        """The streams that failed, in run order."""
+        return [r for r in self.streams.values() if r.status == "failed"]
+
+    @property
+    def error(self) -> str | None:
+        """Why the run failed, in one line (each failed stream, then the run's own problem)."""
+        parts = [f"stream {r.name!r}: {r.error}" for r in self.failures]
+        if self.problem:
+            parts.append(self.problem)
+        return "; ".join(parts) or None
 
     @property
     def ok(self) -> bool:

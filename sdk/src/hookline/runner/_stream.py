@@ -6,9 +6,11 @@ flat). With ``queue_size: 0`` the worker reads the batches itself, one at a time
 local source that is CPU-bound anyway this is faster in CPython (no contention for the
 GIL with the destination's driver) and needs half the memory.
 
-The worker takes each batch through the schema check, the mapping and the transform
-plugins, has the destination write it, sets aside what was refused in the
-dead-letter store, and only then commits the batch's state.
+Where a record goes, per batch (:func:`_deliver` is the one loop every record passes):
+the schema check, the source's transform, the mapping, the plugins' and the
+destination's transforms (see :mod:`hookline.runner._transforms`), the destination's
+``hookline_write``; what any stage refused goes to the dead-letter store; only then is
+the batch's state committed, with the stream's counts so far.
 """
 
 from __future__ import annotations
@@ -21,35 +23,24 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
+import orjson
 
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
-from hookline.errors import HooklineError
-from hookline.host import Connector
-from hookline.models import Batch
+from hookline.errors import HooklineError, Interrupted, RetriableError, TooManyFailures
+from hookline.models import Batch, RejectedRecord, State, WriteResult
 from hookline.runner._plan import StreamPlan
 from hookline.runner._results import Progress, StreamResult
+from hookline.runner._sides import Side
+from hookline.runner._transforms import TransformChain, apply
+from hookline.secrets import any_registered, redact
 
 log = logging.getLogger("hookline.runner")
 
-
-class Interrupted(HooklineError):
-    """The run was asked to stop (Ctrl-C); what was delivered is committed."""
-
-    exit_code = 130
-
-
-class TooManyFailures(HooklineError):
-    """More records failed than ``max_failed_records`` allows."""
-
-
-@attrs.frozen
-class Side:
-    """A connector in a run, with its validated config and its connection."""
-
-    connector: Connector
-    config: Any
-    connection: Any
+#: How often a batch whose write raised a RetriableError is written in all.
+WRITE_ATTEMPTS = 3
+#: The pause before the second attempt, in seconds; it doubles for each one after.
+WRITE_RETRY_PAUSE = 1.0
 
 
 @attrs.frozen
@@ -57,8 +48,10 @@ class StreamRun:
     """The shared parts of a run that every stream's worker uses."""
 
     pipeline: str
+    run_id: int
     source: Side
     destination: Side
+    chain: TransformChain
     store: StateStore
     dead_letters: DeadLetterStore
     progress: Progress
@@ -93,7 +86,7 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
     state = None
     if plan.source_stream.sync_mode == "incremental":
         state = run.store.get(run.pipeline, plan.name)
-    transforms = source.connector.has_transforms()
+    before, after = run.chain.before_mapping, run.chain.after_mapping
     last_state = None
     batches = source.connector.read(source.config, source.connection, plan.source_stream, state)
     if run.queue_size > 0:
@@ -103,60 +96,106 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
         result.read += len(records)
         records, rejected = plan.validator.split(records)
         _set_aside(run, plan, result, "schema", rejected)
-        if plan.mapper is not None:
+        records, rejected = apply(before, plan.source_stream, records)
+        _set_aside(run, plan, result, "transform", rejected)
+        if plan.mapper is not None and records:
             mapped = plan.mapper.apply(records)
             records = mapped.records
             result.filtered += mapped.filtered
             _set_aside(run, plan, result, "mapping", mapped.rejected)
-        if transforms and records:
-            transformed = source.connector.transform(plan.dest_stream, records)
-            records = transformed.records
-            _set_aside(run, plan, result, "transform", transformed.rejected)
+        records, rejected = apply(after, plan.dest_stream, records)
+        _set_aside(run, plan, result, "transform", rejected)
         if records:
-            written = dest.connector.write(
-                dest.config, dest.connection, plan.dest_stream, Batch(records, batch.state)
-            )
+            written = _write(run, plan, Batch(records, batch.state))
             result.written += written.written
             _set_aside(run, plan, result, "write", list(written.rejected))
         if batch.state is not None:
-            last_state = batch.state
-            if plan.commit_per_batch:
-                run.store.commit(run.pipeline, plan.name, batch.state)
+            last_state = _safe_state(plan.name, batch.state)
+        if plan.commit_per_batch and last_state is not None and batch.state is not None:
+            run.store.commit(
+                run.pipeline, plan.name, last_state, run_id=run.run_id, counts=result.counts()
+            )
+        else:
+            run.store.record_counts(run.run_id, plan.name, result.counts())
         run.progress.batch_done(result)
-        _check_count(run, plan, result)
+        if plan.limit.exceeded(result.failed):
+            raise TooManyFailures(
+                f"{result.failed} records failed, more than max_failed_records "
+                f"({plan.limit}); they are in {run.dead_letters.path(plan.name)}"
+            )
         if run.stop.is_set():
             raise Interrupted("interrupted; what was delivered is committed, run again to go on")
     dest.connector.write_finish(dest.config, dest.connection, plan.dest_stream)
     if not plan.commit_per_batch and last_state is not None:
-        run.store.commit(run.pipeline, plan.name, last_state)
-    _check_percent(run, plan, result)
+        run.store.commit(
+            run.pipeline, plan.name, last_state, run_id=run.run_id, counts=result.counts()
+        )
+    if plan.limit.exceeded_share(result.failed, result.read):
+        share = result.failed * 100 / result.read
+        raise TooManyFailures(
+            f"{result.failed} of {result.read} records failed ({share:.2f}%), more than "
+            f"max_failed_records ({plan.limit}); they are in {run.dead_letters.path(plan.name)}"
+        )
+
+
+def _write(run: StreamRun, plan: StreamPlan, batch: Batch) -> WriteResult:
+    """Write one batch; a RetriableError (nothing was stored) is tried again, a few times."""
+    dest = run.destination
+    pause = WRITE_RETRY_PAUSE
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return dest.connector.write(dest.config, dest.connection, plan.dest_stream, batch)
+        except RetriableError as exc:
+            if attempt == WRITE_ATTEMPTS or run.stop.is_set():
+                raise
+            log.warning(
+                "stream %s: writing a batch of %d records failed (attempt %d of %d: %s); "
+                "nothing of it was stored, trying again in %.0f s",
+                plan.name,
+                len(batch.records),
+                attempt,
+                WRITE_ATTEMPTS,
+                exc,
+                pause,
+            )
+            if run.stop.wait(pause):
+                raise
+            pause *= 2
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _safe_state(stream: str, state: State) -> State:
+    """The state to store: a secret inside it is masked (and reported), never stored.
+
+    A connector must keep secrets out of its state (credentials in stored URLs are
+    stripped by ``hookline.http``); this is the second line of defence.
+    """
+    if not any_registered():
+        return state
+    text = orjson.dumps(state).decode()
+    masked = redact(text)
+    if masked == text:
+        return state
+    log.warning(
+        "stream %s: the state the source returned holds a secret value; it was masked "
+        "before it was stored (the source connector should not put credentials in its "
+        "state: report this to its authors)",
+        stream,
+    )
+    safe: State = orjson.loads(masked)
+    return safe
 
 
 def _set_aside(
-    run: StreamRun, plan: StreamPlan, result: StreamResult, stage: str, rejected: list[Any]
+    run: StreamRun,
+    plan: StreamPlan,
+    result: StreamResult,
+    stage: str,
+    rejected: list[RejectedRecord],
 ) -> None:
     if rejected:
         run.dead_letters.add(plan.name, stage, rejected)
         result.failed += len(rejected)
-
-
-def _check_count(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
-    count, _ = plan.limit
-    if count is not None and result.failed > count:
-        raise TooManyFailures(
-            f"{result.failed} records failed, more than max_failed_records ({count}); "
-            f"they are in {run.dead_letters.path(plan.name)}"
-        )
-
-
-def _check_percent(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
-    _, percent = plan.limit
-    if percent is not None and result.read and result.failed * 100 / result.read > percent:
-        share = result.failed * 100 / result.read
-        raise TooManyFailures(
-            f"{result.failed} of {result.read} records failed ({share:.2f}%), more than "
-            f"max_failed_records ({percent:g}%); they are in {run.dead_letters.path(plan.name)}"
-        )
 
 
 _END = object()

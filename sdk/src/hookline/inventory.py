@@ -14,6 +14,15 @@ on a cache miss.
 
 from __future__ import annotations
 
+__all__ = [
+    "CACHE_ENV",
+    "ConnectorStatus",
+    "PluginStatus",
+    "cache_dir",
+    "list_connectors",
+    "list_plugins",
+]
+
 import os
 import sys
 import zlib
