@@ -11,11 +11,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 
 from hookline.models import State
@@ -34,9 +35,27 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at REAL NOT NULL,
     finished_at REAL,
     status TEXT NOT NULL,
-    summary TEXT
+    summary TEXT,
+    number INTEGER
 );
 """
+
+#: The version of the database's layout, kept in SQLite's ``user_version``.
+#: 1: runs are numbered per pipeline (``runs.number``).
+SCHEMA_VERSION = 1
+
+
+@attrs.frozen
+class RunRecord:
+    """A run as the history holds it.
+
+    Attributes:
+        id: the row's id (internal: unique across the pipelines of the directory).
+        number: the run's number among its pipeline's runs (1 for the first), as shown.
+    """
+
+    id: int
+    number: int
 
 
 class StateStore:
@@ -52,6 +71,7 @@ class StateStore:
         self._local = threading.local()
         with self._connection() as db:
             db.executescript(_SCHEMA)
+            _migrate(db)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -82,16 +102,48 @@ class StateStore:
             ).fetchall()
         return {stream: (orjson.loads(state), at) for stream, state, at in rows}
 
-    def commit(self, pipeline: str, stream: str, state: State) -> None:
-        """Store ``state`` as delivered, durably, in its own transaction."""
+    def commit(
+        self,
+        pipeline: str,
+        stream: str,
+        state: State,
+        *,
+        run_id: int | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> None:
+        """Store ``state`` as delivered, durably, in its own transaction.
+
+        With ``run_id`` and ``counts``, the stream's counts so far are stored in that
+        run's summary in the same transaction, so the history of a killed run shows what
+        it delivered.
+        """
         payload = orjson.dumps(state).decode()
         with self._connection() as db:
-            db.execute(
-                "INSERT INTO stream_state (pipeline, stream, state, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (pipeline, stream) DO UPDATE SET "
-                "state = excluded.state, updated_at = excluded.updated_at",
-                (pipeline, stream, payload, time.time()),
-            )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO stream_state (pipeline, stream, state, updated_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (pipeline, stream) DO UPDATE SET "
+                    "state = excluded.state, updated_at = excluded.updated_at",
+                    (pipeline, stream, payload, time.time()),
+                )
+                if run_id is not None and counts is not None:
+                    _merge_counts(db, run_id, stream, counts)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def record_counts(self, run_id: int, stream: str, counts: Mapping[str, int]) -> None:
+        """Store a stream's counts so far in the run's summary (for streams without state)."""
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                _merge_counts(db, run_id, stream, counts)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def reset(self, pipeline: str, streams: list[str] | None = None) -> list[str]:
         """Forget the state of the given streams (all when ``None``); return their names."""
@@ -110,18 +162,34 @@ class StateStore:
             )
         return chosen
 
-    def start_run(self, pipeline: str) -> int:
-        """Record a run as started; runs left ``running`` by a killed process are closed."""
+    def start_run(self, pipeline: str) -> RunRecord:
+        """Record a run as started; runs left ``running`` by a killed process are closed.
+
+        A closed run keeps the counts its commits recorded. Runs are numbered per
+        pipeline: the first run of each is run 1.
+        """
         with self._connection() as db:
-            db.execute(
-                "UPDATE runs SET status = 'interrupted' WHERE pipeline = ? AND status = 'running'",
-                (pipeline,),
-            )
-            cursor = db.execute(
-                "INSERT INTO runs (pipeline, started_at, status) VALUES (?, ?, 'running')",
-                (pipeline, time.time()),
-            )
-            return int(cursor.lastrowid or 0)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "UPDATE runs SET status = 'interrupted' "
+                    "WHERE pipeline = ? AND status = 'running'",
+                    (pipeline,),
+                )
+                (number,) = db.execute(
+                    "SELECT coalesce(max(number), 0) + 1 FROM runs WHERE pipeline = ?",
+                    (pipeline,),
+                ).fetchone()
+                cursor = db.execute(
+                    "INSERT INTO runs (pipeline, started_at, status, number) "
+                    "VALUES (?, ?, 'running', ?)",
+                    (pipeline, time.time(), number),
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return RunRecord(int(cursor.lastrowid or 0), int(number))
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         """Record how a run ended and its per-stream counts."""
@@ -135,19 +203,20 @@ class StateStore:
         """Return the most recent runs, newest first."""
         with self._connection() as db:
             rows = db.execute(
-                "SELECT id, started_at, finished_at, status, summary FROM runs "
+                "SELECT id, number, started_at, finished_at, status, summary FROM runs "
                 "WHERE pipeline = ? ORDER BY id DESC LIMIT ?",
                 (pipeline, limit),
             ).fetchall()
         return [
             {
                 "id": run_id,
+                "number": number,
                 "started_at": started,
                 "finished_at": finished,
                 "status": status,
                 "summary": orjson.loads(summary) if summary else None,
             }
-            for run_id, started, finished, status, summary in rows
+            for run_id, number, started, finished, status, summary in rows
         ]
 
     def close(self) -> None:
@@ -156,3 +225,36 @@ class StateStore:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _merge_counts(
+    db: sqlite3.Connection, run_id: int, stream: str, counts: Mapping[str, int]
+) -> None:
+    row = db.execute("SELECT summary FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        return
+    summary = orjson.loads(row[0]) if row[0] else {}
+    summary[stream] = {**summary.get(stream, {}), **counts}
+    db.execute("UPDATE runs SET summary = ? WHERE id = ?", (orjson.dumps(summary).decode(), run_id))
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a state database of an earlier layout up to :data:`SCHEMA_VERSION`."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if "number" not in columns:
+            db.execute("ALTER TABLE runs ADD COLUMN number INTEGER")
+        db.execute(
+            "UPDATE runs SET number = (SELECT count(*) FROM runs AS earlier "
+            "WHERE earlier.pipeline = runs.pipeline AND earlier.id <= runs.id) "
+            "WHERE number IS NULL"
+        )
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -32,6 +32,7 @@ __all__ = [
     "FailureLimit",
     "Pipeline",
     "StreamSettings",
+    "check_pipeline",
     "load_pipeline",
     "parse_failure_limit",
 ]
@@ -226,6 +227,26 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         ConfigError: every problem in the file (and in the config files it names), one
             per line, with its JSON path.
     """
+    pipeline, problems = check_pipeline(path)
+    if pipeline is None or problems:
+        raise ConfigError(problems)
+    return pipeline
+
+
+def check_pipeline(
+    path: str | os.PathLike[str],
+) -> tuple[Pipeline | None, tuple[ConfigProblem, ...]]:
+    """Read a pipeline file; return it with every problem found in it.
+
+    For callers that report these problems together with their own (the runner adds the
+    problems of both connectors' configs, so a user fixes everything in one pass). The
+    pipeline is ``None`` when its connectors or settings cannot be known; when problems
+    are returned with a pipeline, its streams with problems are left out of it, and it
+    must not be run.
+
+    Raises:
+        ConfigError: the file cannot be read or is not a mapping.
+    """
     file = Path(path)
     source = str(path)
     data = load_document(file)
@@ -245,6 +266,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
     )
     problems += limit_problems
     sides: dict[str, ConfigSource] = {}
+    sides_ok = document is not None
     if document is not None:
         if document.concurrency < 1:
             problems.append(ConfigProblem(source, "must be 1 or more", "$.concurrency"))
@@ -253,12 +275,13 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         for side in ("source", "destination"):
             config, side_problems = _config_source(getattr(document, side), file, side)
             problems += side_problems
+            sides_ok = sides_ok and not side_problems
             sides[side] = config
-    if problems or document is None:
-        raise ConfigError(problems)
+    if document is None or not sides_ok:
+        return None, tuple(problems)
     base = file.resolve().parent
     state_dir = Path(document.state_dir).expanduser()
-    return Pipeline(
+    pipeline = Pipeline(
         path=file,
         name=document.name or file.stem,
         source=document.source,
@@ -271,6 +294,7 @@ def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
         concurrency=document.concurrency,
         queue_size=document.queue_size,
     )
+    return pipeline, tuple(problems)
 
 
 def _config_source(

@@ -29,14 +29,12 @@ def run(pipeline_path: Path, streams: tuple[str, ...], as_json: bool) -> None:
     pipeline or a config is wrong (nothing is read then), 130 when interrupted.
     """
     from hookline.cli._progress import choose_progress
-    from hookline.pipeline import load_pipeline
     from hookline.runner import run_pipeline
 
-    pipeline = load_pipeline(pipeline_path)
     progress = choose_progress(quiet=as_json)
     manager = progress if hasattr(progress, "__enter__") else contextlib.nullcontext()
     with manager:
-        result = run_pipeline(pipeline, streams=streams, progress=progress)
+        result = run_pipeline(pipeline_path, streams=streams, progress=progress)
     if as_json:
         echo_json(result.to_dict())
     else:
@@ -92,10 +90,10 @@ def runs(pipeline_path: Path, limit: int, as_json: bool) -> None:
     rows = []
     for item in history:
         summary = item["summary"] or {}
-        totals = [sum(s[k] for s in summary.values()) for k in ("read", "written", "failed")]
+        totals = [sum(s.get(k, 0) for s in summary.values()) for k in ("read", "written", "failed")]
         seconds = (item["finished_at"] or item["started_at"]) - item["started_at"]
         rows.append(
-            [item["id"], _when(item["started_at"]), item["status"], *totals, f"{seconds:.1f}"]
+            [item["number"], _when(item["started_at"]), item["status"], *totals, f"{seconds:.1f}"]
         )
     echo_table(["run", "started", "status", "read", "written", "failed", "seconds"], rows)
 

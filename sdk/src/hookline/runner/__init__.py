@@ -25,10 +25,12 @@ __all__ = [
     "run_pipeline",
 ]
 
+import os
 from collections.abc import Mapping, Sequence
 
+from hookline.errors import ConfigError, ConfigProblem
 from hookline.host import Connector, Plugins
-from hookline.pipeline import Pipeline
+from hookline.pipeline import Pipeline, check_pipeline
 from hookline.runner._lock import pipeline_lock
 from hookline.runner._plan import StreamPlan
 from hookline.runner._results import NoProgress, Progress, RunResult, StreamResult
@@ -36,7 +38,7 @@ from hookline.runner._run import Run
 
 
 def run_pipeline(
-    pipeline: Pipeline,
+    pipeline: Pipeline | str | os.PathLike[str],
     *,
     streams: Sequence[str] = (),
     progress: Progress | None = None,
@@ -46,7 +48,9 @@ def run_pipeline(
     """Run ``pipeline`` once and return what happened.
 
     Args:
-        pipeline: a pipeline from :func:`hookline.pipeline.load_pipeline`.
+        pipeline: a pipeline from :func:`hookline.pipeline.load_pipeline`, or the path of
+            a pipeline file (then the file's problems and both connectors' config
+            problems are reported together).
         streams: run only these of the pipeline's streams (default: all it selects).
         progress: receives progress from the streams' threads.
         connectors: connectors already loaded, by id, used instead of the installed ones
@@ -59,6 +63,13 @@ def run_pipeline(
             capabilities or mappings is wrong; nothing was read or written.
         HooklineError: a connector could not be loaded or could not connect.
     """
-    with pipeline_lock(pipeline), Run.open(pipeline, connectors=connectors, plugins=plugins) as run:
+    pending: tuple[ConfigProblem, ...] = ()
+    if not isinstance(pipeline, Pipeline):
+        loaded, pending = check_pipeline(pipeline)
+        if loaded is None:
+            raise ConfigError(pending)
+        pipeline = loaded
+    opened = Run.open(pipeline, connectors=connectors, plugins=plugins, pending=pending)
+    with pipeline_lock(pipeline), opened as run:
         plans = run.plan(streams)
         return run.execute(plans, progress)

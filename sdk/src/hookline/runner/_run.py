@@ -23,6 +23,7 @@ from contextlib import contextmanager
 
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
+from hookline.errors import ConfigProblem
 from hookline.host import Connector, Plugins, load_plugins
 from hookline.models import Catalog
 from hookline.pipeline import Pipeline
@@ -64,6 +65,7 @@ class Run:
         *,
         connectors: Mapping[str, Connector] | None = None,
         plugins: Plugins | None = None,
+        pending: Sequence[ConfigProblem] = (),
     ) -> Iterator[Run]:
         """Open both sides of ``pipeline``; they are closed when the block ends.
 
@@ -72,13 +74,15 @@ class Run:
             connectors: connectors already loaded, by id, used instead of the installed
                 ones (the conformance suite runs connectors that are not installed).
             plugins: the cross-cutting plugins (default: every installed, enabled one).
+            pending: problems already found in the pipeline file, reported together
+                with the connectors' configs' (nothing is opened while there are any).
 
         Raises:
             ConfigError: a connector cannot play its side, or a config has problems.
             HooklineError: a connector cannot be loaded, or cannot connect.
         """
         plugins = load_plugins() if plugins is None else plugins
-        with open_sides(pipeline, plugins, connectors) as (source, destination):
+        with open_sides(pipeline, plugins, connectors, pending) as (source, destination):
             yield cls(pipeline, source, destination, plugins)
 
     def discover(self) -> Catalog:

@@ -8,7 +8,7 @@ destination, and closes whatever it opened when it is done or when anything fail
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any, Literal
 
@@ -51,7 +51,10 @@ class Side:
 
 @contextmanager
 def open_sides(
-    pipeline: Pipeline, plugins: Plugins, loaded: Mapping[str, Connector] | None = None
+    pipeline: Pipeline,
+    plugins: Plugins,
+    loaded: Mapping[str, Connector] | None = None,
+    pending: Sequence[ConfigProblem] = (),
 ) -> Iterator[tuple[Side, Side]]:
     """Open both sides of ``pipeline``; both connections are closed on the way out.
 
@@ -59,6 +62,8 @@ def open_sides(
         pipeline: the validated pipeline.
         plugins: the cross-cutting plugins of the run (registered with both connectors).
         loaded: connectors already loaded, by id, used instead of the installed ones.
+        pending: problems already found in the pipeline file, reported together with
+            the connectors' (see :func:`hookline.pipeline.check_pipeline`).
 
     Raises:
         ConfigError: a connector cannot play its side, or either config has problems
@@ -76,7 +81,7 @@ def open_sides(
     }
     roles: tuple[Role, Role] = ("source", "destination")
     connectors: dict[Role, Connector] = {}
-    problems: list[ConfigProblem] = []
+    problems: list[ConfigProblem] = list(pending)
     for role in roles:
         ref = refs[role]
         connector = (loaded or {}).get(ref.connector) or open_connector(ref.connector)
