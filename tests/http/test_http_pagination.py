@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +12,7 @@ import httpx
 import pytest
 
 from hookline.errors import ReadError
+from hookline.http import ApiKeyAuth
 from hookline.http._pagination import (
     CursorPagination,
     LinkHeaderPagination,
@@ -21,7 +24,9 @@ from hookline.http._pagination import (
     find,
     paginate,
 )
+from hookline.secrets import Secret
 from support.fake_apis import FakeShop
+from support.http_server import HttpServer, Received, Reply
 
 ALL_IDS = list(range(1, 96))
 
@@ -244,3 +249,82 @@ def test_specs_are_frozen() -> None:
     spec = PageNumberPagination()
     with pytest.raises(AttributeError):
         spec.param = "p"  # type: ignore[misc]
+
+
+# -- page states hold no secret -------------------------------------------------------------
+
+
+def echoing(required: dict[str, str]) -> Any:
+    """A loopback API whose next links repeat every query parameter it was sent.
+
+    It refuses (401) a request missing any of ``required``; 25 items, 10 a page.
+    """
+
+    def handler(request: Received) -> Reply:
+        query = {k: v[0] for k, v in request.query.items()}
+        if any(query.get(k) != v for k, v in required.items()):
+            return Reply(401, {"Content-Type": "application/json"}, '{"error": "refused"}')
+        after = int(query.get("after", "0"))
+        items = [{"id": n} for n in range(after + 1, min(after + 10, 25) + 1)]
+        headers = {"Content-Type": "application/json"}
+        following = None
+        if after + 10 < 25:
+            following = "/items?" + urllib.parse.urlencode({**query, "after": after + 10})
+            headers["Link"] = f'<{following}>; rel="next"'
+        return Reply(200, headers, json.dumps({"data": items, "next": following}))
+
+    return handler
+
+
+URL_STYLES: dict[str, tuple[Pagination, str | None]] = {
+    "next": (NextUrlPagination(next_path="next"), "data"),
+    "link": (LinkHeaderPagination(), "data"),
+}
+
+
+@pytest.mark.parametrize("style", sorted(URL_STYLES))
+def test_the_query_api_key_of_the_auth_is_kept_out_of_page_states(style: str) -> None:
+    key = "k9"  # too short to be registered as a secret: stripped by the auth's name
+    spec, records = URL_STYLES[style]
+    with HttpServer(echoing({"key": key})) as server:
+        auth = ApiKeyAuth(Secret(key), name="key", location="query")
+        with httpx.Client(base_url=server.url, auth=auth, timeout=5) as c:
+            request = c.build_request("GET", "/items")
+            first = list(paginate(c, request, spec, records_path=records, max_pages=1))
+            state = first[-1].state
+            assert state == {"url": f"{server.url}/items?after=10", "stripped": ["key"]}
+            resumed = list(paginate(c, request, spec, records_path=records, state=state))
+    assert ids(resumed) == list(range(11, 26))
+    assert all(r.query["key"] == [key] for r in server.requests)
+
+
+@pytest.mark.parametrize("style", sorted(URL_STYLES))
+def test_a_registered_secret_in_any_parameter_is_stripped_and_put_back(style: str) -> None:
+    signature = Secret("sig-5e0a77c1d3")
+    spec, records = URL_STYLES[style]
+    server = HttpServer(echoing({"sig": signature.reveal()}))
+    with server, httpx.Client(base_url=server.url, timeout=5) as c:
+        request = c.build_request("GET", "/items", params={"sig": signature.reveal()})
+        pages = list(paginate(c, request, spec, records_path=records))
+        assert ids(pages) == list(range(1, 26))  # put back on every page of the walk
+        state = pages[0].state
+        assert state is not None and signature.reveal() not in json.dumps(state)
+        assert state["stripped"] == ["sig"]
+        resumed = list(paginate(c, request, spec, records_path=records, state=state))
+    assert ids(resumed) == list(range(11, 26))
+    assert all(r.query["sig"] == [signature.reveal()] for r in server.requests)
+
+
+def test_named_secret_params_are_stripped_too() -> None:
+    server = HttpServer(echoing({"session": "s1"}))
+    with server, httpx.Client(base_url=server.url, timeout=5) as c:
+        request = c.build_request("GET", "/items", params={"session": "s1", "q": "x"})
+        spec = NextUrlPagination(next_path="next")
+        pages = list(paginate(c, request, spec, records_path="data", secret_params=["SESSION"]))
+    assert ids(pages) == list(range(1, 26))
+    assert pages[0].state == {"url": f"{server.url}/items?q=x&after=10", "stripped": ["session"]}
+
+
+def test_a_state_without_secrets_is_left_as_it_is(client: httpx.Client) -> None:
+    states = [p.state for p in walk(client, "next", max_pages=2)]
+    assert states[0] is not None and "stripped" not in states[0]

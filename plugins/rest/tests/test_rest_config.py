@@ -36,6 +36,7 @@ def test_describe(connector: Connector) -> None:
         "hookline_conformance_fixture",
         "hookline_discover",
         "hookline_read",
+        "hookline_validate_streams",
         "hookline_write",
     }
 
@@ -141,15 +142,85 @@ def test_other_config_errors(
     assert words in found[0][1]
 
 
+def stream(cursor: dict[str, Any] | None = None, **pagination: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {"name": "s", "path": "/s", "pagination": pagination or {}}
+    if cursor is not None:
+        settings["cursor"] = {"field": "updated_at", **cursor}
+    return {"streams": [settings]}
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "words"),
+    [
+        (stream({"sorted": True}), "$.streams[0].cursor", "cursor.sorted needs cursor.param"),
+        (stream({"exclusive": True}), "$.streams[0].cursor", "cursor.exclusive needs cursor.param"),
+        (
+            stream({"param": "since", "sorted": True, "exclusive": True}),
+            "$.streams[0].cursor",
+            "cursor.sorted does not go with cursor.exclusive",
+        ),
+        (
+            stream({"max_boundary_keys": -1}),
+            "$.streams[0].cursor",
+            "'max_boundary_keys' must be >= 0",
+        ),
+        (
+            stream(kind="page", stable_links=True),
+            "$.streams[0].pagination",
+            "pagination.stable_links does not apply to pagination kind 'page'",
+        ),
+    ],
+)
+def test_resumption_settings_are_checked(
+    connector: Connector, data: dict[str, Any], where: str, words: str
+) -> None:
+    [(path, message)] = problems(connector, data)
+    assert path == where
+    assert words in message
+
+
+def test_resumption_settings_are_structured_with_safe_defaults(connector: Connector) -> None:
+    default = parse(connector, stream({"param": "since"}, kind="offset", limit=10)).streams[0]
+    assert default.cursor is not None
+    assert (default.cursor.sorted, default.cursor.exclusive) == (False, False)
+    assert default.cursor.max_boundary_keys == 1000
+    assert (default.pagination.immutable, default.pagination.stable_links) == (False, None)
+    declared = parse(
+        connector,
+        stream(
+            {"param": "since", "sorted": True, "max_boundary_keys": 10},
+            kind="link",
+            stable_links=True,
+            immutable=True,
+        ),
+    ).streams[0]
+    assert declared.cursor.sorted and declared.cursor.max_boundary_keys == 10
+    assert declared.pagination.stable_links and declared.pagination.immutable
+
+
+def test_resumption_settings_are_described(connector: Connector) -> None:
+    text = str(connector.config_schema())  # what hookline info rest shows
+    for words in (
+        "ascending order of the cursor field",
+        "strictly after the value",
+        "records past it come again",
+        "does not change while it is read",
+        "carry a server cursor",
+    ):
+        assert words in text, words
+
+
 @pytest.mark.parametrize(
     "module_name",
     [
         "hookline_rest",
         "hookline_rest.config",
         "hookline_rest.connector",
+        "hookline_rest._boundary",
         "hookline_rest._client",
         "hookline_rest._cursor",
         "hookline_rest._reading",
+        "hookline_rest._validation",
         "hookline_rest._writing",
     ],
 )

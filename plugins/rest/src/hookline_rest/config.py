@@ -9,10 +9,13 @@ Everything is YAML; no Python is written for a new API::
         path: /orders
         records: data
         primary_key: [id]
-        cursor: {field: updated_at, param: updated_since}
+        cursor: {field: updated_at, param: updated_since, sorted: true}
         pagination: {kind: page, param: page, size_param: per_page, size: 100}
     writes:
       reservations: {method: POST, path: /reservations, idempotency_key: "{stream}-{id}"}
+
+How a stopped walk goes on depends on ``cursor.sorted``, ``cursor.exclusive``,
+``pagination.immutable`` and ``pagination.stable_links``; see :mod:`hookline_rest._reading`.
 
 hookline structures the YAML into :class:`RestConfig`; the checks below raise
 ``ValueError`` with a message written for the user, which hookline reports with the file
@@ -26,6 +29,7 @@ from __future__ import annotations
 __all__ = [
     "AUTH_KINDS",
     "AUTH_SETTINGS",
+    "MAX_BOUNDARY_KEYS",
     "PAGINATION_KINDS",
     "PAGINATION_SETTINGS",
     "AuthConfig",
@@ -74,15 +78,18 @@ AUTH_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 #: Per pagination kind: (required settings, optional settings); all kinds also take
-#: ``has_more_path``, ``stop_on_empty`` and ``max_pages``.
+#: ``has_more_path``, ``stop_on_empty``, ``max_pages`` and ``immutable``.
 PAGINATION_SETTINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "none": ((), ()),
     "page": ((), ("param", "start", "size_param", "size", "total_path", "total_pages_path")),
     "offset": (("limit",), ("offset_param", "limit_param", "start", "total_path")),
     "cursor": (("cursor_path",), ("param",)),
-    "next_url": (("next_path",), ()),
-    "link": ((), ("rel",)),
+    "next_url": (("next_path",), ("stable_links",)),
+    "link": ((), ("rel", "stable_links")),
 }
+
+#: The default of ``cursor.max_boundary_keys``.
+MAX_BOUNDARY_KEYS = 1000
 
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -241,6 +248,44 @@ class CursorConfig:
             "catch late writes; those records come again."
         ),
     )
+    sorted: bool = attrs.field(
+        default=False,
+        metadata=_description(
+            "The API returns records in ascending order of the cursor field (needs param): "
+            "each page is then asked for from the largest value delivered, and an "
+            "unfinished walk resumes from it, so records changing meanwhile skip nothing."
+        ),
+    )
+    exclusive: bool = attrs.field(
+        default=False,
+        metadata=_description(
+            "param asks for records strictly after the value (>), not from it on (>=): no "
+            "boundary keys are kept; records written later with the bookmark's value are "
+            "missed unless lookback_seconds covers them."
+        ),
+    )
+    max_boundary_keys: int = attrs.field(
+        default=MAX_BOUNDARY_KEYS,
+        validator=attrs.validators.ge(0),
+        metadata=_description(
+            "The most keys of records sharing the bookmark's value kept in the state, so an "
+            "inclusive param does not deliver them again; records past it come again."
+        ),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("sorted", "exclusive"):
+            if getattr(self, name) and self.param is None:
+                raise ValueError(
+                    f"cursor.{name} needs cursor.param: it describes how the API answers "
+                    f"that parameter; add cursor.param or remove cursor.{name}"
+                )
+        if self.sorted and self.exclusive:
+            raise ValueError(
+                "cursor.sorted does not go with cursor.exclusive: resuming after the bookmark "
+                "with a > parameter would skip records that share its value and were on the "
+                "next page; remove one of them"
+            )
 
 
 @attrs.frozen
@@ -292,12 +337,30 @@ class PaginationConfig:
     max_pages: int = attrs.field(
         default=10000,
         validator=attrs.validators.ge(1),
-        metadata=_description("The page cap of one walk (a warning when reached)."),
+        metadata=_description(
+            "The page cap of one walk (a warning when reached); the next incremental read "
+            "goes on with the walk."
+        ),
+    )
+    immutable: bool = attrs.field(
+        default=False,
+        metadata=_description(
+            "The collection does not change while it is read (a snapshot, closed periods): "
+            "an unfinished walk resumes at its next page number, offset or URL. Otherwise "
+            "only cursor pagination (and stable_links) resumes by position."
+        ),
+    )
+    stable_links: bool | None = attrs.field(
+        default=None,
+        metadata=_description(
+            "next_url/link: the URLs carry a server cursor (after=, page_info=), not a page "
+            "number or offset, so an unfinished walk resumes at the stored URL."
+        ),
     )
 
     def __attrs_post_init__(self) -> None:
         given = {f.name: getattr(self, f.name) for f in attrs.fields(PaginationConfig)}
-        for common in ("kind", "has_more_path", "stop_on_empty", "max_pages"):
+        for common in ("kind", "has_more_path", "stop_on_empty", "max_pages", "immutable"):
             given.pop(common)
         _check_kind("pagination", self.kind, given, PAGINATION_SETTINGS)
         if self.total_path is not None and self.kind == "page" and self.size is None:
@@ -331,7 +394,10 @@ class StreamConfig:
     )
     primary_key: tuple[str, ...] = attrs.field(
         default=(),
-        metadata=_description("Fields that identify a record; repeats in one read are dropped."),
+        metadata=_description(
+            "Fields that identify a record: a repeat in one read is dropped unless its "
+            "cursor grew; they also key the records at the bookmark in the state."
+        ),
     )
     cursor: CursorConfig | None = attrs.field(
         default=None, metadata=_description("Incremental reads; none: full reads only.")

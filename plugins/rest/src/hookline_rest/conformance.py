@@ -8,7 +8,9 @@ the suite can search every output for it), and configures:
 
 * streams ``customers`` and ``orders``: ``GET /customers`` and ``GET /orders`` in pages of
   :data:`PAGE_SIZE` (one batch per page), incremental on ``updated_at`` through the API's
-  ``updated_since`` parameter, with declared schemas;
+  inclusive ``updated_since`` parameter, declared sorted (the fake answers in ascending
+  ``updated_at`` order, so each page is asked for from the bookmark and a walk resumes
+  from it), with declared schemas;
 * writes: every stream the suite writes (:data:`WRITE_STREAMS`) goes to
   ``PUT /store/{stream}/{id}``, so writing a record again replaces it (an upsert by id).
 
@@ -121,7 +123,7 @@ def _stream(name: str, schema: dict[str, Any]) -> dict[str, Any]:
         "path": f"/{name}",
         "records": "data",
         "primary_key": ["id"],
-        "cursor": {"field": "updated_at", "param": "updated_since"},
+        "cursor": {"field": "updated_at", "param": "updated_since", "sorted": True},
         "pagination": {
             "kind": "page",
             "param": "page",

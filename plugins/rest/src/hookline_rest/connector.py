@@ -5,6 +5,8 @@ Source: each configured stream is a GET endpoint walked page by page with
 Destination: each stream named under ``writes`` is sent with POST, PUT or PATCH, one
 request per record or one per batch. Every request goes through one
 :class:`hookline.http.HttpClient`: host guard, retries, rate limit, deadline, auth.
+Before a run reads anything, :func:`hookline_validate_streams` names the streams the
+configuration cannot serve (see :mod:`hookline_rest._validation`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ __all__ = [
     "hookline_describe",
     "hookline_discover",
     "hookline_read",
+    "hookline_validate_streams",
     "hookline_write",
 ]
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +37,7 @@ from hookline.models import (
     ConfiguredStream,
     ConnectorContext,
     ConnectorInfo,
+    SettingProblem,
     State,
     Stream,
     WriteResult,
@@ -42,6 +46,7 @@ from hookline.schemas import infer_schema
 from hookline_rest import __version__
 from hookline_rest._client import build_client
 from hookline_rest._reading import first_page, read_stream
+from hookline_rest._validation import validate_streams
 from hookline_rest._writing import write_batch
 from hookline_rest.config import RestConfig, StreamConfig
 
@@ -151,7 +156,30 @@ def hookline_read(
             "it to streams in the configuration",
             stream=stream.name,
         )
-    return read_stream(connection, configured, state, incremental=stream.sync_mode == "incremental")
+    auth = config.auth
+    query_key = (
+        [auth.name or "X-API-Key"] if auth.kind == "api_key" and auth.location == "query" else []
+    )
+    return read_stream(
+        connection,
+        configured,
+        state,
+        incremental=stream.sync_mode == "incremental",
+        secret_params=query_key,
+    )
+
+
+@hookimpl
+def hookline_validate_streams(
+    config: RestConfig, streams: Sequence[ConfiguredStream], role: str
+) -> list[SettingProblem]:
+    """Name, before anything is read, the streams this configuration cannot serve.
+
+    As a destination: a stream without a ``writes`` entry, or whose entry's templates use
+    a field the stream's schema does not list. As a source: a stream not configured under
+    ``streams``. Nothing is sent over the network.
+    """
+    return validate_streams(config, streams, role)
 
 
 @hookimpl
@@ -161,8 +189,9 @@ def hookline_write(
     """Send one batch as ``writes.<stream>`` says; 4xx answers reject their records.
 
     Raises:
-        WriteError: the stream has no ``writes`` entry, or a request failed for good
-            (retries exhausted, deadline, refused host): nothing of the batch counts.
+        WriteError: the stream has no ``writes`` entry (a second line of defence behind
+            :func:`hookline_validate_streams`), or a request failed for good (retries
+            exhausted, deadline, refused host): nothing of the batch counts.
     """
     spec = config.writes.get(stream.name)
     if spec is None:

@@ -11,6 +11,20 @@ or a cycle A→B→A) raises :class:`hookline.errors.ReadError` naming it.
 Each :class:`Page` carries a ``state``; ``paginate(..., state=...)`` goes on after it. Pages
 are not deduplicated: when data shifts between requests (records inserted while paging by
 offset) a page may repeat records of the one before; dedup by key is the connector's job.
+
+A page state never holds a secret, so it can be stored as it is. The URL styles keep the
+next page's URL (``{"url": "https://api.example.com/items?after=30"}``); a server that
+echoes a query API key into its links would otherwise put the key in the state. Before a
+state is yielded, every query parameter whose value holds a registered secret
+(:mod:`hookline.secrets`), every parameter named in ``secret_params`` and the parameter of
+a query :class:`~hookline.http.ApiKeyAuth` on the client, and any user-info part are
+removed from its URL; the names removed are listed under ``"stripped"``::
+
+    {"url": "https://api.example.com/items?after=30", "stripped": ["api_key"]}
+
+Building the request for such a state puts them back from the first page's request (and
+its user-info); an auth flow that sets its parameter on every request, as ``ApiKeyAuth``
+does, puts its own back as well.
 """
 
 from __future__ import annotations
@@ -30,7 +44,7 @@ __all__ = [
 
 import functools
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -40,6 +54,7 @@ import jmespath.exceptions
 import jmespath.parser
 
 from hookline.errors import ReadError
+from hookline.http._auth import ApiKeyAuth
 from hookline.secrets import redact
 
 log = logging.getLogger("hookline.http")
@@ -238,13 +253,29 @@ def _next_url(request: httpx.Request, link: Any) -> State | None:
     return {"url": str(url)}
 
 
+def _restored(url: httpx.URL, template: httpx.URL, stripped: Any) -> httpx.URL:
+    """``url`` with the ``stripped`` parameters (and user-info) of ``template`` put back."""
+    names = [n for n in stripped if isinstance(n, str)] if isinstance(stripped, list) else []
+    for name in names:
+        values = template.params.get_list(name)
+        if values and name not in url.params:
+            for value in values:
+                url = url.copy_add_param(name, value)
+    if template.userinfo and not url.userinfo:
+        url = url.copy_with(userinfo=template.userinfo)
+    return url
+
+
 @attrs.frozen(kw_only=True)
 class _UrlSpec(Pagination):
     """A spec whose state is the next page's full URL."""
 
     def build(self, template: httpx.Request, state: State) -> httpx.Request:
-        """Request the URL as it is (the first page: the template)."""
-        return template if "url" not in state else _with_url(template, httpx.URL(state["url"]))
+        """Request the URL (the first page: the template), secrets stripped put back."""
+        if "url" not in state:
+            return template
+        url = _restored(httpx.URL(state["url"]), template.url, state.get("stripped"))
+        return _with_url(template, url)
 
 
 @attrs.frozen(kw_only=True)
@@ -292,7 +323,8 @@ class Page:
             URL; ``None`` for a first page asked for without one.
         url: the URL it was fetched from (secrets masked).
         state: pass it as ``paginate(..., state=...)`` to continue after this page;
-            ``None`` when this is the last page.
+            ``None`` when this is the last page. Plain JSON data without secrets (see
+            the module), safe to store.
         capped: the walk stopped here because of ``max_pages`` although more pages remain.
     """
 
@@ -302,6 +334,38 @@ class Page:
     url: str
     state: State | None
     capped: bool = False
+
+
+def _secret_names(client: _Sender, extra: Collection[str]) -> frozenset[str]:
+    """The query parameter names to strip: ``extra`` and a query API key auth's own."""
+    names = {name.lower() for name in extra}
+    auth = getattr(client, "auth", None)
+    if isinstance(auth, ApiKeyAuth) and auth.location == "query":
+        names.add(auth.name.lower())
+    return frozenset(names)
+
+
+def _without_secrets(state: State, names: frozenset[str]) -> State:
+    """Return ``state`` with the secrets removed from its URL; see the module."""
+    text = state.get("url")
+    if not isinstance(text, str):
+        return state
+    url = httpx.URL(text)
+    stripped = [n for n in state.get("stripped", ()) if isinstance(n, str)]
+    kept: list[tuple[str, str]] = []
+    for name, value in url.params.multi_items():
+        if name.lower() in names or redact(value) != value or redact(name) != name:
+            if name not in stripped:
+                stripped.append(name)
+        else:
+            kept.append((name, value))
+    if len(kept) == len(url.params.multi_items()) and not url.userinfo:
+        return state
+    clean = url.copy_with(params=kept, userinfo=b"")
+    result: State = {**state, "url": str(clean)}
+    if stripped:
+        result["stripped"] = stripped
+    return result
 
 
 def _token(state: State) -> str | None:
@@ -343,6 +407,7 @@ def paginate(
     records_path: str | None = None,
     max_pages: int | None = None,
     state: Mapping[str, Any] | None = None,
+    secret_params: Collection[str] = (),
 ) -> Iterator[Page]:
     """Fetch page after page, yielding each one's records and the state to resume from.
 
@@ -357,12 +422,16 @@ def paginate(
         max_pages: stop after this many pages; the last one then says ``capped`` and a
             warning is logged.
         state: a :attr:`Page.state` from an earlier walk, to continue after that page.
+        secret_params: more query parameters to keep out of page states (compared
+            case-insensitively); registered secret values and a query ``ApiKeyAuth``'s
+            parameter are kept out anyway. See the module for how they are put back.
 
     Raises:
         ReadError: an HTTP error, a body that is not JSON, no list at ``records_path``, a
             page asked for twice (a loop), or a next URL on another server.
     """
-    current: State = dict(state) if state is not None else pagination.initial()
+    hidden = _secret_names(client, secret_params)
+    current = _without_secrets(dict(state) if state is not None else pagination.initial(), hidden)
     seen: dict[str, int] = {}
     number = 0
     while True:
@@ -390,6 +459,8 @@ def paginate(
         if more and (records or not pagination.stop_on_empty):
             got = Fetched(page_request, response, body, records)
             following = pagination.next_state(current, got)
+            if following is not None:
+                following = _without_secrets(following, hidden)
         capped = following is not None and max_pages is not None and number >= max_pages
         if capped:
             log.warning("%s: stopped at the page cap of %d pages; more pages remain", url, number)
