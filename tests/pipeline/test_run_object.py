@@ -365,3 +365,25 @@ def test_files_to_files_refuses_what_files_cannot_do_with_exit_2(
     assert line.startswith(f"error: {pipeline}: ") and line.endswith(f" @ {path}")
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_rest_destination_without_writes_for_a_stream_is_refused_before_reading(
+    tmp_path: Path, site: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    site("files", "hookline_files.connector")
+    site("rest", "hookline_rest.connector")
+    pipeline = _files_to_files(tmp_path, "{}")
+    pipeline.write_text(
+        pipeline.read_text().replace(
+            "destination: {connector: files, config: {directory: out}}",
+            "destination:\n  connector: rest\n  config:\n    base_url: http://127.0.0.1:9\n"
+            "    writes: {customers: {path: /customers}}",
+        )
+    )
+    code = main(["run", str(pipeline)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: {pipeline}: ")
+    assert "'orders'" in line and "writes.orders" in line
+    assert line.endswith("@ $.destination.config.writes")
