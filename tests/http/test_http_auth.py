@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import threading
 import urllib.parse
@@ -22,7 +23,7 @@ from hookline.http._auth import (
     OAuth2RefreshToken,
 )
 from hookline.http._pagination import PageNumberPagination, paginate
-from hookline.secrets import Secret, redact
+from hookline.secrets import MASK, Secret, redact
 from support import fake_apis
 from support.fake_apis import FakeShop
 
@@ -137,6 +138,57 @@ def test_bearer_and_basic_headers() -> None:
     assert next(flow).headers["Authorization"] == expected
     with pytest.raises(AuthError, match="check the settings 'username' and 'password'"):
         flow.send(httpx.Response(401))
+
+
+def test_a_basic_header_is_masked_in_every_output() -> None:
+    # The pair's base64 holds no base64 of the password alone: it must be known as a pair.
+    password = 'pw-"bäsic"/1'
+    auth = BasicAuth("ann", Secret(password))
+    header = next(auth.auth_flow(httpx.Request("GET", "https://a.t"))).headers["Authorization"]
+    assert base64.b64encode(password.encode()).decode() not in header
+    assert redact(header) == f"Basic {MASK}"
+    echoed = json.dumps({"headers": {"Authorization": header}})  # what an echo endpoint says
+    assert redact(echoed) == json.dumps({"headers": {"Authorization": f"Basic {MASK}"}})
+
+
+def test_the_basic_client_authentication_of_oauth2_is_masked() -> None:
+    auth = OAuth2ClientCredentials(TOKEN_URL, "client-7", Secret("csecret-basic-77"))
+    token_request = next(auth.auth_flow(httpx.Request("GET", "https://api.test/x")))
+    header = token_request.headers["Authorization"]
+    assert header.startswith("Basic ") and redact(header) == f"Basic {MASK}"
+
+
+def test_client_credentials_in_the_body_are_masked() -> None:
+    secret = "csecret body+/é"
+    auth = OAuth2ClientCredentials(TOKEN_URL, "cid", Secret(secret), client_auth="body")
+    body = next(auth.auth_flow(httpx.Request("GET", "https://api.test/x"))).read().decode()
+    assert "client_secret=" in body and secret not in body  # form-encoded
+    assert redact(body).endswith(f"client_secret={MASK}")
+
+
+def test_every_token_the_endpoint_issues_is_masked() -> None:
+    auth = OAuth2ClientCredentials(TOKEN_URL, "cid", Secret("csecret-1"))
+    flow = auth.auth_flow(httpx.Request("GET", "https://api.test/x"))
+    next(flow)
+    body = {
+        "access_token": "issued-access-4412",
+        "refresh_token": "issued-refresh-4413",  # the client credentials grant ignores it
+        "id_token": "issued-id-token-4414",
+        "expires_in": 60,
+    }
+    request = flow.send(httpx.Response(200, json=body))
+    assert redact(request.headers["Authorization"]) == f"Bearer {MASK}"
+    assert redact(json.dumps(body)) == json.dumps(
+        {"access_token": MASK, "refresh_token": MASK, "id_token": MASK, "expires_in": 60}
+    )
+
+
+def test_a_rotated_refresh_token_is_masked() -> None:
+    auth = OAuth2RefreshToken(TOKEN_URL, Secret("rt-first-5501"))
+    flow = auth.auth_flow(httpx.Request("GET", "https://api.test/x"))
+    next(flow)
+    flow.send(httpx.Response(200, json={"access_token": "tok-5502", "refresh_token": "rt-5503"}))
+    assert redact("rt-first-5501 rt-5503 tok-5502") == f"{MASK} {MASK} {MASK}"
 
 
 def test_client_credentials_fetch_a_token_then_send_the_request() -> None:

@@ -1,4 +1,11 @@
-"""From configuration to hookline.http objects: the client, its auth flow, the page specs."""
+"""From configuration to hookline.http objects: the client, its auth flow, the page specs.
+
+The ``headers`` setting may carry a credential (``Authorization``, ``X-Api-Token``,
+``Cookie``...): :func:`build_client` registers the value of every header that looks like
+one with :func:`hookline.secrets.register_credential_header`, so it is masked in every
+output as the auth section's secrets are, and names those headers as secret to the client,
+which drops them on a redirect to another origin.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from hookline.http import (
     RetryPolicy,
     make_client,
 )
+from hookline.secrets import register_credential_header
 from hookline_rest.config import AuthConfig, PaginationConfig, RestConfig
 
 
@@ -82,6 +90,9 @@ def build_client(config: RestConfig, connector: str) -> HttpClient:
     """Build the :class:`HttpClient` for ``config``; ``connector`` is ``"rest/<version>"``."""
     retry = config.retry
     secret_params = [config.auth.name] if config.auth.kind == "api_key" and config.auth.name else []
+    secret_headers = [
+        name for name, value in config.headers.items() if register_credential_header(name, value)
+    ]
     return make_client(
         base_url=config.base_url,
         connector=connector,
@@ -100,6 +111,7 @@ def build_client(config: RestConfig, connector: str) -> HttpClient:
         auth=auth_flow(config.auth),
         headers=dict(config.headers),
         secret_params=secret_params,
+        secret_headers=secret_headers,
     )
 
 

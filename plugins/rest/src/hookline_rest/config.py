@@ -49,7 +49,7 @@ from typing import Any, Literal
 import attrs
 import httpx
 
-from hookline.secrets import Secret
+from hookline.secrets import Secret, register_credential_header
 
 AuthKind = Literal[
     "none", "api_key", "bearer", "basic", "oauth2_client_credentials", "oauth2_refresh_token"
@@ -456,6 +456,15 @@ def _unique_names(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
         seen.add(stream.name)
 
 
+def _register_credential_headers(
+    instance: Any, attribute: attrs.Attribute[Any], value: dict[str, str]
+) -> None:
+    # Registered as soon as the config exists, before anything (a --debug trace of the
+    # config itself) can print it.
+    for name, header in value.items():
+        register_credential_header(name, header)
+
+
 def _http_url(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     try:
         url = httpx.URL(value)
@@ -480,7 +489,12 @@ class RestConfig:
         ),
     )
     headers: dict[str, str] = attrs.field(
-        factory=dict, metadata=_description("Extra headers sent with every request.")
+        factory=dict,
+        validator=_register_credential_headers,
+        metadata=_description(
+            "Extra headers sent with every request; a credential among them (Authorization, "
+            "a *token*/*key* header, Cookie) is masked in every output."
+        ),
     )
     timeout: float = attrs.field(
         default=10.0,

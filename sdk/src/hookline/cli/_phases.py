@@ -109,10 +109,6 @@ def read(
     Each line is one record. The state after the last record printed is written to
     --state-out, also when the read fails or is interrupted, so a later
     `--state` read continues right after it.
-
-    What this prints is for people: every known secret value is shown as ********, in
-    the records and in the --state-out file, and a note on stderr says how many records
-    held one. A pipeline (`hookline run`) delivers records to its destination unaltered.
     """
     import orjson
 
@@ -124,6 +120,8 @@ def read(
     connector, config, connection = _open(connector_id, config_path)
     out = sys.stdout.buffer
     counts: dict[str, int] = {}
+    # What is printed is for people: known secrets are masked in the records and the
+    # --state-out file, and a note says so; `hookline run` delivers records unaltered.
     masked = 0  # records printed with a secret masked
     try:
         catalog = connector.discover(config, connection)

@@ -4,6 +4,15 @@ Each class is an :class:`httpx.Auth` whose ``auth_flow`` is a generator: it yiel
 request to send and receives the response (see httpx's ``_auth.py``). Secrets are
 :class:`hookline.Secret` values and are revealed only while a request is being built.
 
+Every credential a flow sends is registered with :mod:`hookline.secrets` when it is made,
+so it is masked in every output in each form it travels in: a ``Basic`` header's base64 of
+``user:password`` (:func:`~hookline.secrets.register_basic_credentials`, also for the
+OAuth2 client authentication), and the tokens an OAuth2 endpoint returns (the access token
+and a rotated refresh token are :class:`~hookline.Secret` values; an ``id_token`` or a
+refresh token the client credentials grant returns is registered as well). A bearer token
+or API key is a :class:`~hookline.Secret` already, so ``Bearer <token>`` shows as
+``Bearer ********``.
+
 Every flow turns a ``401 Unauthorized`` into :class:`hookline.errors.AuthError` whose message
 names the request (method and URL, secrets masked) and the settings to fix, never a secret.
 The OAuth2 flows first fetch a fresh token and retry once; only a second 401 fails.
@@ -35,7 +44,13 @@ import attrs
 import httpx
 
 from hookline.errors import AuthError
-from hookline.secrets import MASK, Secret, redact
+from hookline.secrets import (
+    MASK,
+    Secret,
+    redact,
+    register_basic_credentials,
+    register_secret,
+)
 
 log = logging.getLogger("hookline.http")
 
@@ -130,6 +145,8 @@ class BearerAuth(httpx.Auth):
 
 
 def _basic_header(username: str, password: str) -> str:
+    """Return an ``Authorization: Basic`` value; its base64 pair is registered first."""
+    register_basic_credentials(username, password)
     pair = f"{username}:{password}".encode()
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
@@ -151,6 +168,7 @@ class BasicAuth(httpx.Auth):
         settings: Sequence[str] = ("username", "password"),
     ) -> None:
         self.username, self.password, self.settings = username, password, tuple(settings)
+        register_basic_credentials(username, password.reveal())
 
     def auth_flow(self, request: httpx.Request) -> Flow:
         """Add ``Authorization: Basic ...``; a 401 raises :class:`AuthError`."""
@@ -192,6 +210,8 @@ class _OAuth2Flow(httpx.Auth):
         self.client_id, self.client_secret, self.scope = client_id, client_secret, scope
         self.client_auth, self.skew, self.clock = client_auth, skew, clock
         self.settings = tuple(settings)
+        if client_auth == "basic" and client_id is not None and client_secret is not None:
+            register_basic_credentials(client_id, client_secret.reveal())
         self._lock = threading.Lock()
         self._token: _Token | None = None
         #: How many tokens this flow has fetched (for logs and tests).
@@ -246,6 +266,10 @@ class _OAuth2Flow(httpx.Auth):
                 f"{where} answered without an access_token (content type {kind!r}); "
                 "check the setting 'token_url'"
             )
+        # Whatever else the endpoint issued is as secret as the access token.
+        for name in ("refresh_token", "id_token"):
+            if isinstance(body.get(name), str):
+                register_secret(body[name])
         self._accept(body)
         expires_in = body.get("expires_in")
         expires_at = None
