@@ -93,7 +93,8 @@ def test_computed_fields_get_a_type_when_it_can_be_told() -> None:
             "same": "id == `1`",
             "label": "'web'",
             "anything": "items[*].x",
-        }
+        },
+        "optional": ["compute"],  # items is not in the schema
     }
     props = output(spec)["properties"]
     assert props["domain"] == {}
@@ -186,14 +187,16 @@ def test_a_field_that_cannot_exist_is_a_config_problem() -> None:
             path="$.map",
         )
     assert [str(p) for p in caught.value.problems] == [
-        "p.yaml: cast: no field 'totl' at this point (fields: id, email) @ $.map[1].cast",
+        "p.yaml: cast: no field 'totl' at this point (fields: id, email); keep left no other "
+        "field @ $.map[1].cast",
         "p.yaml: flatten: 'email' is not an object in the stream's schema @ $.map[2].flatten",
     ]
 
 
-def test_a_field_missing_from_an_open_schema_is_a_warning() -> None:
-    mapper = compile_mapping({"lower": ["emial"]}, ORDERS, source="p.yaml")
+def test_an_optional_field_missing_from_an_open_schema_is_listed_in_warnings() -> None:
+    mapper = compile_mapping({"lower": ["nick"], "optional": ["lower"]}, ORDERS, source="p.yaml")
     assert [str(w) for w in mapper.warnings] == [
-        "p.yaml: lower: field 'emial' is not in the stream's schema @ $.lower"
+        "p.yaml: lower: field 'nick' is not in the stream's schema (optional) @ $.lower"
     ]
+    assert compile_mapping({"lower": ["email"], "optional": "lower"}, ORDERS).warnings == ()
     assert compile_mapping({"lower": ["x"]}, None).warnings == ()

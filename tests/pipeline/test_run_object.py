@@ -387,3 +387,35 @@ def test_a_rest_destination_without_writes_for_a_stream_is_refused_before_readin
     assert line.startswith(f"error: {pipeline}: ")
     assert "'orders'" in line and "writes.orders" in line
     assert line.endswith("@ $.destination.config.writes")
+
+
+class TwoStreams(Source):
+    """Offers ``items`` and ``broken``, whose schema is not valid JSON Schema."""
+
+    @hookimpl
+    def hookline_discover(self) -> Catalog:
+        modes = ("full", "incremental")
+        broken = {"type": "object", "properties": {"id": {"type": "integr"}}}
+        return Catalog(
+            [
+                Stream("items", SCHEMA, primary_key="id", sync_modes=modes),
+                Stream("broken", broken, primary_key="id", sync_modes=modes),
+            ]
+        )
+
+
+def test_a_stream_whose_schema_cannot_check_records_fails_alone_before_reading(
+    tmp_path: Path,
+) -> None:
+    source, destination = TwoStreams(), Destination()
+    result = run_pipeline(
+        load_pipeline(_pipeline(tmp_path)), connectors=_connectors(source, destination)
+    )
+    assert result.status == "failed"
+    broken, items = result.streams["broken"], result.streams["items"]
+    assert broken.status == "failed" and broken.read == 0
+    assert broken.error is not None
+    assert "stream broken: the stream's schema is not valid JSON Schema" in broken.error
+    assert "properties/id/type" in broken.error
+    assert "read broken" not in source.calls
+    assert items.status == "succeeded" and items.written == 10

@@ -9,10 +9,14 @@ one stream into a :class:`Mapper` that maps whole batches and knows its output s
                              path="$.streams.orders.map")
     result = mapper.apply(batch.records)   # records, rejected (with reasons), filtered
 
+Every field a step names, and every top-level field an expression reads, is checked
+against the stream's schema as the earlier steps have shaped it: a field the schema does
+not list is a config problem unless the step is marked ``optional``.
+
 Expressions (``compute``, ``filter``) are JMESPath, compiled once: no user text is ever
-evaluated as Python. :func:`compile_validator` checks records against a JSON Schema's
-top-level types at batch speed, for the runner's "a record that fails its schema goes to
-the dead-letter store".
+evaluated as Python. :func:`compile_validator` checks records against the whole JSON
+Schema (with formats) at batch speed, for the runner's "a record that fails its schema
+goes to the dead-letter store"; a schema it cannot compile raises :class:`SchemaError`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ __all__ = [
     "MappingSpec",
     "Mask",
     "Rename",
+    "SchemaError",
     "Step",
     "Trim",
     "Upper",
@@ -69,4 +74,4 @@ from hookline.mapping._models import (
     Upper,
 )
 from hookline.mapping._spec import parse_mapping
-from hookline.mapping._validate import Validator, compile_validator
+from hookline.mapping._validate import SchemaError, Validator, compile_validator

@@ -27,6 +27,7 @@ from hookline.mapping._models import (
     Trim,
     Upper,
 )
+from hookline.mapping._references import check_references, expression_fields
 from hookline.mapping._schema import CAST_SCHEMAS, Shape, infer, is_nullable, typed, types_of
 from hookline.mapping._spec import parse_mapping
 from hookline.mapping._steps import BatchStep, Context, compile_step
@@ -64,8 +65,8 @@ class Mapper:
         spec: the mapping it was compiled from.
         input_schema: the JSON Schema of the records it expects.
         output_schema: the JSON Schema of the records it produces.
-        warnings: steps naming a field the input schema does not list (the field may still
-            turn up in records, so these are not errors).
+        warnings: the fields ``optional`` steps name that the input schema does not list
+            (accepted, as the steps ask; a runner may log them).
     """
 
     def __init__(
@@ -159,8 +160,9 @@ def compile_mapping(
 
     Raises:
         ConfigError: every problem at once: the spec's own (for raw data), a hash step
-            without a salt, an invalid expression, a step naming a field that cannot exist
-            at that point (after ``keep``, or in a schema that forbids other fields), a
+            without a salt, an invalid expression, a step or an expression naming a field
+            the schema does not list at that point (unless the step is ``optional`` and
+            the schema allows other fields; a schema listing no fields is not checked), a
             flatten of a field the schema says is not an object.
     """
     functions = tuple(functions)
@@ -171,12 +173,11 @@ def compile_mapping(
     schema = input_schema or {"type": "object", "properties": {}}
     shape = Shape.of(schema)
     problems: list[ConfigProblem] = []
-    warnings: list[ConfigProblem] = []
+    accepted: list[ConfigProblem] = []
     steps: list[Step] = []
     for step in spec.steps:
         step = _parsed(step, table, source, problems)
-        _check_fields(step, shape, source, problems, warnings)
-        _evolve(step, shape, table)
+        _check_and_evolve(step, shape, table, source, problems, accepted)
         steps.append(step)
     if any(isinstance(s, Hash) for s in steps) and spec.salt is None:
         for step in steps:
@@ -187,7 +188,7 @@ def compile_mapping(
     salt = spec.salt.reveal().encode() if spec.salt is not None else None
     ctx = Context(Compiler(table), salt, _sensitive(steps))
     compiled = [batch for step in steps for batch in compile_step(step, ctx)]
-    return Mapper(spec, schema, shape.schema(), compiled, warnings)
+    return Mapper(spec, schema, shape.schema(), compiled, accepted)
 
 
 def _parsed(step: Step, table: Any, source: str, problems: list[ConfigProblem]) -> Step:
@@ -209,7 +210,12 @@ def _parsed(step: Step, table: Any, source: str, problems: list[ConfigProblem]) 
     return step
 
 
-def _referenced(step: Step) -> list[str]:
+def _named_fields(step: Step) -> list[str]:
+    """The fields a step other than ``compute`` and ``filter`` names that must exist.
+
+    ``defaults`` names none: it creates the fields it fills. ``drop`` counts: a drop of a
+    misspelled name removes nothing, and the field meant reaches the destination.
+    """
     if isinstance(step, (Rename, Cast, Mask, Flatten)):
         return list(step.fields)
     if isinstance(step, (Keep, Drop, Hash, Lower, Upper, Trim)):
@@ -217,33 +223,52 @@ def _referenced(step: Step) -> list[str]:
     return []
 
 
-def _check_fields(
+def _check_and_evolve(
     step: Step,
     shape: Shape,
+    table: Any,
     source: str,
     problems: list[ConfigProblem],
-    warnings: list[ConfigProblem],
+    accepted: list[ConfigProblem],
 ) -> None:
-    for field in _referenced(step):
-        if shape.knows(field):
-            continue
-        if not shape.open:
-            listed = ", ".join(shape.properties) or "none"
-            message = f"{step.name}: no field {field!r} at this point (fields: {listed})"
-            problems.append(ConfigProblem(source, message, step.path))
-        elif shape.properties:
-            message = f"{step.name}: field {field!r} is not in the stream's schema"
-            warnings.append(ConfigProblem(source, message, step.path))
+    """Check the fields ``step`` reads against ``shape``, then change ``shape`` as it does."""
+
+    def check(fields: list[str], path: str) -> None:
+        check_references(
+            step.name,
+            fields,
+            shape,
+            optional=step.optional,
+            source=source,
+            path=path,
+            problems=problems,
+            accepted=accepted,
+        )
+
+    if isinstance(step, Compute):
+        # Each expression sees the fields computed before it in the same step.
+        for field, expression in step.fields.items():
+            if isinstance(expression, Expression):
+                check(expression_fields(expression.tree), f"{step.path}.{field}")
+            tree = expression.tree if isinstance(expression, Expression) else {"type": "?"}
+            shape.set(field, infer(tree, shape, table))
+        return
+    if isinstance(step, Filter):
+        if isinstance(step.expression, Expression):
+            check(expression_fields(step.expression.tree), step.path)
+        return
+    check(_named_fields(step), step.path)
     if isinstance(step, Flatten):
         for field in step.fields:
             types = types_of(shape.get(field)) if shape.knows(field) else None
             if types is not None and not types & {"object"}:
                 message = f"flatten: {field!r} is not an object in the stream's schema"
                 problems.append(ConfigProblem(source, message, step.path))
+    _evolve(step, shape)
 
 
-def _evolve(step: Step, shape: Shape, table: Any) -> None:
-    """Change ``shape`` the way ``step`` changes records."""
+def _evolve(step: Step, shape: Shape) -> None:
+    """Change ``shape`` the way ``step`` changes records (``compute`` aside)."""
     if isinstance(step, Rename):
         shape.rename(step.fields)
     elif isinstance(step, Keep):
@@ -260,10 +285,6 @@ def _evolve(step: Step, shape: Shape, table: Any) -> None:
             shape.default(field, value)
     elif isinstance(step, (Lower, Upper, Trim)):
         shape.text(step.fields)
-    elif isinstance(step, Compute):
-        for field, expression in step.fields.items():
-            tree = expression.tree if isinstance(expression, Expression) else {"type": "?"}
-            shape.set(field, infer(tree, shape, table))
     elif isinstance(step, (Hash, Mask)):
         for field in step.fields:
             result = typed(_STRING, shape.get(field), is_nullable(shape.get(field)))

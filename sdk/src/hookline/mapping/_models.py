@@ -51,10 +51,20 @@ def _steps(value: Iterable[Step]) -> tuple[Step, ...]:
 
 @attrs.frozen
 class Step:
-    """Base of every step; ``path`` is where the step was written (for error messages)."""
+    """Base of every step.
+
+    Attributes:
+        path: where the step was written (for error messages).
+        optional: the fields the step names may be missing from the stream's schema (the
+            records may still have them); without it, naming a field the schema does not
+            list is a config problem. It has no effect on ``defaults``, which names no
+            field that must exist, and cannot make a field exist where the schema allows
+            no other fields.
+    """
 
     name: ClassVar[str] = ""
     path: str = attrs.field(default="$", kw_only=True, eq=False)
+    optional: bool = attrs.field(default=False, kw_only=True)
 
 
 @attrs.frozen
@@ -175,6 +185,9 @@ class MappingSpec:
     salt: Secret | None = None
     source: str = attrs.field(default="<mapping>", eq=False)
 
+
+#: The steps that name no field that must already exist (``optional`` does not apply).
+CREATING_STEPS = frozenset({"defaults"})
 
 STEP_TYPES: dict[str, type[Step]] = {
     cls.name: cls

@@ -8,6 +8,7 @@ are carried over as they are.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import attrs
@@ -121,15 +122,27 @@ class Shape:
     Attributes:
         properties: each field's schema, in order.
         required: the fields every record has.
-        open: fields not listed may appear (the input schema lists none, or a step makes
-            fields the schema cannot know, such as flattening a free-form object).
+        open: fields not listed may appear (the input schema lists none or does not say
+            ``additionalProperties: false``); ``keep`` closes it.
         rest: the input schema's other keys, carried to the output.
+        prefixes: fields whose names start with one of these may appear although they are
+            not listed: a ``flatten`` lifted fields of an object whose fields the schema
+            does not list (all of them).
+        listed: the input schema lists its fields, so references can be checked against
+            them (a schema without ``properties`` gives nothing to check against).
+        patterns: the input schema's ``patternProperties``: fields whose names match one
+            may appear even where the schema allows no other fields.
+        closed_by: why no unlisted field can appear, when ``open`` is false.
     """
 
     properties: dict[str, dict[str, Any]]
     required: list[str]
     open: bool
     rest: dict[str, Any]
+    prefixes: list[str] = attrs.field(factory=list)
+    listed: bool = True
+    patterns: list[str] = attrs.field(factory=list)
+    closed_by: str = "the schema allows no other fields"
 
     @classmethod
     def of(cls, schema: dict[str, Any]) -> Shape:
@@ -144,11 +157,37 @@ class Shape:
             if k not in ("properties", "required", "type")
         }
         is_open = not props or schema.get("additionalProperties", True) is not False
-        return cls(props, required, is_open, rest)
+        patterns = schema.get("patternProperties")
+        return cls(
+            props,
+            required,
+            is_open,
+            rest,
+            listed=bool(props),
+            patterns=[p for p in patterns if isinstance(p, str)]
+            if isinstance(patterns, dict)
+            else [],
+        )
 
     def knows(self, field: str) -> bool:
         """Whether ``field`` is listed at this point."""
         return field in self.properties
+
+    def lacks(self, field: str) -> str | None:
+        """Whether a step may name ``field`` here.
+
+        Returns ``None`` when it may (the field is listed, or it may exist and there is
+        nothing to check it against), ``"closed"`` when no such field can exist here (the
+        schema allows no other fields, or ``keep`` left only others), and ``"unlisted"``
+        when the schema does not list it although other fields could appear.
+        """
+        if field in self.properties or any(field.startswith(p) for p in self.prefixes):
+            return None
+        if any(_matches(pattern, field) for pattern in self.patterns):
+            return None
+        if not self.open:
+            return "closed"
+        return "unlisted" if self.listed else None
 
     def get(self, field: str) -> dict[str, Any]:
         """The schema of ``field``: ``{}`` (anything) when it is not listed."""
@@ -193,6 +232,9 @@ class Shape:
         self.properties = {f: self.properties.get(f, {}) for f in fields}
         self.required = [f for f in self.required if f in fields]
         self.open = False
+        self.prefixes = []
+        self.patterns = []
+        self.closed_by = "keep left no other field"
 
     def text(self, fields: tuple[str, ...]) -> None:
         """Fields changed by lower, upper or trim lose value constraints that no longer hold."""
@@ -223,7 +265,7 @@ class Shape:
         branch = _object_branch(schema)
         if branch is None:
             self.remove(field)
-            self.open = True  # the nested names are only known from the records
+            self._lifted_unlisted(field + separator)  # names known only from the records
             return
         parent_required = field in self.required and not is_nullable(schema)
         lifted: dict[str, tuple[dict[str, Any], bool]] = {}
@@ -237,16 +279,30 @@ class Shape:
         self.properties = properties
         self.required = [r for r in self.required if r != field]
         self.required += [n for n, (_, req) in lifted.items() if req and n not in self.required]
-        self.open = self.open or is_open
+        if is_open:
+            self._lifted_unlisted(field + separator)
+
+    def _lifted_unlisted(self, prefix: str) -> None:
+        if prefix not in self.prefixes:
+            self.prefixes.append(prefix)
 
     def schema(self) -> dict[str, Any]:
         """Return the JSON Schema of the records at this point."""
         result: dict[str, Any] = {"type": "object", **self.rest, "properties": self.properties}
         if self.required:
             result["required"] = list(self.required)
-        if self.open and result.get("additionalProperties") is False:
+        if (self.open or self.prefixes) and result.get("additionalProperties") is False:
             del result["additionalProperties"]
         return result
+
+
+def _matches(pattern: str, name: str) -> bool:
+    """Whether ``name`` matches a ``patternProperties`` pattern (one Python cannot read
+    might match anything, so it counts as matching)."""
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:
+        return True
 
 
 def _lift(

@@ -22,6 +22,7 @@ from hookline.mapping._functions import MappingFunction, function_table
 from hookline.mapping._models import (
     CANONICAL_ORDER,
     CAST_TYPES,
+    CREATING_STEPS,
     STEP_TYPES,
     Cast,
     Compute,
@@ -37,6 +38,7 @@ from hookline.mapping._models import (
 from hookline.secrets import Secret
 
 _MIN_SALT = 8
+_OPTIONAL = "optional"
 
 
 class _Reader:
@@ -224,6 +226,10 @@ def parse_mapping(
         {salt: ..., steps: [{rename: {id: order_id}}, {hash: [email]}]}
         {salt: ..., rename: {id: order_id}, cast: {total: number}, hash: [email]}
 
+    A step may be marked ``optional``: the fields it names may be missing from the
+    stream's schema. In a list, next to the step: ``{lower: [nickname], optional: true}``;
+    in a mapping of steps, the setting ``optional`` names the steps: ``optional: [lower]``.
+
     Args:
         data: the parsed document (``None`` is an empty mapping).
         source: the file it came from, named in every problem.
@@ -234,7 +240,8 @@ def parse_mapping(
 
     Raises:
         ConfigError: every problem at once: unknown steps, wrong shapes, unknown cast
-            types, invalid expressions or unknown functions, a hash step without a salt.
+            types, invalid expressions or unknown functions, a hash step without a salt,
+            a misused ``optional``.
     """
     reader = _Reader(source, functions)
     salt: Secret | None = None
@@ -248,7 +255,13 @@ def parse_mapping(
             salt = reader.salt(data["salt"], f"{path}.salt", environ)
         if "steps" in data:
             for key in data:
-                if key not in ("salt", "steps"):
+                if key == _OPTIONAL:
+                    reader.problem(
+                        "optional next to steps: mark the list items instead, such as "
+                        "- {lower: [nickname], optional: true}",
+                        f"{path}.{key}",
+                    )
+                elif key not in ("salt", "steps"):
                     reader.problem(
                         f"{key!r} next to steps: move it into the steps list", f"{path}.{key}"
                     )
@@ -258,11 +271,17 @@ def parse_mapping(
                 reader.problem("expected a list of steps", f"{path}.steps")
         else:
             for key in data:
-                if key != "salt" and key not in STEP_TYPES:
+                if key not in ("salt", _OPTIONAL) and key not in STEP_TYPES:
                     reader.unknown_step(key, f"{path}.{key}")
+            optional = (
+                _optional_names(reader, data, f"{path}.{_OPTIONAL}") if _OPTIONAL in data else set()
+            )
             for name in CANONICAL_ORDER:
                 if name in data:
-                    steps.append(reader.read_step(name, data[name], f"{path}.{name}"))
+                    step = reader.read_step(name, data[name], f"{path}.{name}")
+                    if step is not None and name in optional:
+                        step = attrs.evolve(step, optional=True)
+                    steps.append(step)
     else:
         reader.problem("expected a list of steps, or a mapping of steps and settings", path)
     found = tuple(s for s in steps if s is not None)
@@ -280,18 +299,77 @@ def _read_list(reader: _Reader, items: list[Any], path: str) -> list[Step | None
     steps: list[Step | None] = []
     for index, item in enumerate(items):
         here = f"{path}[{index}]"
-        if not isinstance(item, dict) or len(item) != 1:
-            if isinstance(item, dict) and len(item) > 1:
-                keys = ", ".join(map(str, item))
+        if not isinstance(item, dict):
+            reader.problem("expected a step such as {rename: {old: new}}", here)
+            continue
+        keys = [k for k in item if k != _OPTIONAL]
+        if len(keys) != 1:
+            if keys:
                 reader.problem(
-                    f"one step per list item: split {keys} into items of their own", here
+                    f"one step per list item: split {', '.join(map(str, keys))} into items "
+                    "of their own",
+                    here,
+                )
+            elif item:
+                reader.problem(
+                    "optional marks a step: write it next to one, such as "
+                    "{lower: [nickname], optional: true}",
+                    here,
                 )
             else:
                 reader.problem("expected a step such as {rename: {old: new}}", here)
             continue
-        ((name, body),) = item.items()
+        (name,) = keys
         if name not in STEP_TYPES:
             reader.unknown_step(name, here)
             continue
-        steps.append(reader.read_step(name, body, f"{here}.{name}"))
+        step = reader.read_step(name, item[name], f"{here}.{name}")
+        if _OPTIONAL in item:
+            flag = _optional_flag(reader, name, item[_OPTIONAL], f"{here}.{_OPTIONAL}")
+            if step is not None and flag:
+                step = attrs.evolve(step, optional=True)
+        steps.append(step)
     return steps
+
+
+def _optional_flag(reader: _Reader, step: str, value: Any, path: str) -> bool:
+    """Read ``optional: true`` of a list item."""
+    if not isinstance(value, bool):
+        hint = "; to name steps, use the mapping form" if isinstance(value, list) else ""
+        reader.problem(f"optional: expected true or false{hint}", path)
+        return False
+    if value and step in CREATING_STEPS:
+        reader.problem(f"optional: {step} names no field that must exist, remove it", path)
+        return False
+    return value
+
+
+def _optional_names(reader: _Reader, data: dict[Any, Any], path: str) -> set[str]:
+    """Read ``optional: [lower, cast]`` of a mapping of steps: the steps it marks."""
+    value = data[_OPTIONAL]
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, bool):
+        reader.problem(
+            "optional: in a mapping of steps, name the steps it marks, such as "
+            "optional: [lower, cast]",
+            path,
+        )
+        return set()
+    if not isinstance(value, list) or not value:
+        reader.problem("optional: expected a list of step names, such as [lower, cast]", path)
+        return set()
+    names: set[str] = set()
+    for index, name in enumerate(value):
+        here = f"{path}[{index}]"
+        if name not in STEP_TYPES:
+            close = difflib.get_close_matches(str(name), list(STEP_TYPES), n=1)
+            hint = f": did you mean {close[0]!r}?" if close else ""
+            reader.problem(f"optional: unknown step {name!r}{hint}", here)
+        elif name not in data:
+            reader.problem(f"optional: this mapping has no {name} step", here)
+        elif name in CREATING_STEPS:
+            reader.problem(f"optional: {name} names no field that must exist, remove it", here)
+        else:
+            names.add(name)
+    return names

@@ -1,133 +1,171 @@
-"""Checking records against a stream's JSON Schema at batch speed (top-level types only)."""
+"""Checking records against a stream's JSON Schema at batch speed: all of JSON Schema.
+
+The check is done by `jsonschema-rs <https://pypi.org/project/jsonschema-rs/>`_, a
+validator compiled from Rust: each record costs one ``is_valid`` call, and only a record
+that fails is looked at again, to say why in hookline's words (:mod:`._reasons`). A record
+holding a Python value that jsonschema-rs does not take (a ``datetime``, a dict with
+non-string keys) is checked by the ``jsonschema`` package instead, so nothing crashes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hookline.mapping._schema import json_type, types_of
+import jsonschema
+import jsonschema_rs
+
+from hookline.errors import HooklineError
+from hookline.mapping._reasons import Failure, from_python, from_rs, reasons
 from hookline.models import Record, RejectedRecord
 
-
-class _Missing:
-    """The type of the marker for a field a record does not have."""
-
-
-_MISSING = _Missing()
-
-_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-    "object": (dict,),
-    "array": (list, tuple),
-}
-_ORDER = ("string", "integer", "number", "boolean", "object", "array", "null")
 _MAX_REASONS = 3
+_MAX_SCHEMA_MESSAGE = 240
+NOT_AN_OBJECT = "the record is not an object"
+NOT_JSON = "the record holds a value that is not JSON and cannot be checked"
+#: What jsonschema-rs raises for a Python value it has no JSON form for.
+_UNSUPPORTED = (ValueError, TypeError, OverflowError)
+
+
+class SchemaError(HooklineError, ValueError):
+    """A stream's schema cannot check records: it is not valid JSON Schema, or one of its
+    ``$ref`` cannot be resolved within the schema itself.
+
+    The message names the place in the schema and what is wrong there. The stream cannot
+    run (its records could not be checked); other streams are not concerned.
+    """
+
+
+def _no_retrieval(uri: str) -> Any:
+    raise ValueError(f"{uri} is not fetched: a stream's schema must hold every schema it refers to")
 
 
 class Validator:
-    """Checks the top level of records against an object schema; see :func:`compile_validator`.
+    """Checks records against a stream's JSON Schema; see :func:`compile_validator`.
 
-    What is checked, per property listed in the schema: the JSON type (``type`` as one name
-    or a list, or ``anyOf``/``oneOf`` branches that each name types), null only where a
-    type ``"null"`` admits it, and presence for the names in ``required``. JSON's
-    ``integer`` is a Python ``int`` but never a ``bool`` (a float with no fraction, such as
-    ``3.0``, also counts, as JSON Schema says); ``number`` is an ``int`` or ``float``, never
-    a ``bool``. Nested values are checked only for their own top-level type; other
-    keywords (``enum``, ``format``, ``minimum``...) and unlisted fields are not checked.
+    Every keyword of the schema's draft is checked (``$schema`` names it; without one,
+    draft 2020-12), at every depth: types, ``required``, ``enum``, ``const``, bounds,
+    lengths, ``pattern``, ``items``/``prefixItems``, ``additionalProperties``,
+    ``anyOf``/``oneOf``/``allOf``/``not``, ``$ref`` within the schema, and ``format``
+    (``date-time``, ``date``, ``email``, ``uri``, ``uuid`` and the others jsonschema-rs
+    knows; unknown formats are ignored). JSON Schema's own rules on numbers hold: a float
+    without a fraction (``3.0``) is an integer, ``true``/``false`` are never numbers.
 
     Attributes:
         schema: the schema it checks against.
     """
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, schema: dict[str, Any] | bool, *, formats: bool = True) -> None:
         self.schema = schema
-        properties = schema.get("properties") if isinstance(schema, dict) else None
-        properties = properties if isinstance(properties, dict) else {}
-        required = set(schema.get("required", ())) if isinstance(schema, dict) else set()
-        checks: list[tuple[str, frozenset[type]]] = []
-        self._expected: dict[str, str] = {}
-        self._integral: set[str] = set()
-        for name, sub in properties.items():
-            types = types_of(sub)
-            if types is None or not types <= set(_PYTHON_TYPES):
-                if name in required:
-                    checks.append((name, _ANY_PRESENT))
-                continue
-            allowed = {t for name_ in types for t in _PYTHON_TYPES[name_]}
-            if name not in required:
-                allowed.add(_Missing)
-            checks.append((name, frozenset(allowed)))
-            self._expected[name] = " or ".join(t for t in _ORDER if t in types)
-            if "integer" in types and "number" not in types:
-                self._integral.add(name)
-        for name in sorted(required - set(properties)):
-            checks.append((name, _ANY_PRESENT))
-        self._checks = tuple(checks)
+        self._formats = formats
+        try:
+            self._fast = jsonschema_rs.validator_for(
+                schema, validate_formats=formats, retriever=_no_retrieval
+            )
+        except jsonschema_rs.ValidationError as exc:
+            raise SchemaError(_schema_problem(exc)) from None
+        except _UNSUPPORTED as exc:
+            raise SchemaError(f"the stream's schema is not JSON: {exc}") from None
+        self._slow: Any = None
 
-    def problems(self, record: Record) -> list[str]:
-        """Return every problem of one record, one short reason each (empty: it is valid)."""
-        found = []
-        for name, allowed in self._checks:
-            value = record.get(name, _MISSING)
-            kind = type(value)
-            if kind in allowed:
-                continue
-            if kind is _Missing:
-                found.append(f"field {name}: required, missing")
-            elif kind is float and name in self._integral and value.is_integer():
-                continue
-            else:
-                got = json_type(value) if kind in _KNOWN else kind.__name__
-                found.append(f"field {name}: expected {self._expected[name]}, got {got}")
-        return found
+    def __repr__(self) -> str:
+        return f"<Validator {type(self._fast).__name__}>"
+
+    def is_valid(self, record: Any) -> bool:
+        """Whether ``record`` is an object that matches the schema."""
+        if not isinstance(record, dict):
+            return False
+        try:
+            return bool(self._fast.is_valid(record))
+        except _UNSUPPORTED:
+            return self._slow_failures(record) == []
+
+    def problems(self, record: Any) -> list[str]:
+        """Return every problem of one record, one short reason each (empty: it is valid).
+
+        A reason names the field's path and the keyword (``field items[1].qty: less than
+        1 (minimum)``) and never the value, only its JSON type.
+        """
+        if not isinstance(record, dict):
+            return [NOT_AN_OBJECT]
+        try:
+            failures = [f for error in self._fast.iter_errors(record) for f in from_rs(error)]
+        except _UNSUPPORTED:
+            slow = self._slow_failures(record)
+            if slow is None:
+                return [NOT_JSON]
+            failures = slow
+        return reasons(failures, record)
 
     def split(self, records: list[Record]) -> tuple[list[Record], list[RejectedRecord]]:
-        """Return the valid records (the same objects, in order) and the others, with reasons."""
-        checks = self._checks
+        """Return the valid records (the same objects, in order) and the others, with reasons.
+
+        A reason holds at most three problems, then ``and N more``. A record that is not
+        an object is rejected as ``{"value": record}``.
+        """
         good: list[Record] = []
         rejected: list[RejectedRecord] = []
         keep = good.append
-        for record in records:
-            try:
-                get = record.get
-            except AttributeError:
-                rejected.append(RejectedRecord({"value": record}, "the record is not an object"))
+        is_valid = self._fast.is_valid
+        given: list[Any] = records  # a source may hand over anything
+        for record in given:
+            if not isinstance(record, dict):
+                rejected.append(RejectedRecord({"value": record}, NOT_AN_OBJECT))
                 continue
-            for name, allowed in checks:
-                if type(get(name, _MISSING)) not in allowed:
-                    reasons = self.problems(record)
-                    if reasons:
-                        shown = reasons[:_MAX_REASONS]
-                        if len(reasons) > _MAX_REASONS:
-                            shown.append(f"and {len(reasons) - _MAX_REASONS} more")
-                        rejected.append(RejectedRecord(record, "; ".join(shown)))
-                        break
-                    # Only an integral float in an integer field, or an untyped field: valid.
+            try:
+                if is_valid(record):
                     keep(record)
-                    break
-            else:
-                keep(record)
+                    continue
+            except _UNSUPPORTED:
+                if self._slow_failures(record) == []:
+                    keep(record)
+                    continue
+            rejected.append(RejectedRecord(record, self._reason(record)))
         return good, rejected
 
+    def _reason(self, record: Record) -> str:
+        found = self.problems(record) or ["does not match the schema"]
+        shown = found[:_MAX_REASONS]
+        if len(found) > _MAX_REASONS:
+            shown.append(f"and {len(found) - _MAX_REASONS} more")
+        return "; ".join(shown)
 
-class _AnyPresent(frozenset[type]):
-    """Allowed types of a field that must be present but may hold anything."""
+    def _slow_failures(self, record: Record) -> list[Failure] | None:
+        """Check ``record`` with the ``jsonschema`` package (made when first needed), for a
+        record holding values jsonschema-rs does not take; ``None``: it cannot either."""
+        if self._slow is None:
+            cls: Any = jsonschema.validators.validator_for(
+                self.schema, default=jsonschema.Draft202012Validator
+            )
+            checker = cls.FORMAT_CHECKER if self._formats else None
+            self._slow = cls(self.schema, format_checker=checker)
+        try:
+            return from_python(self._slow.iter_errors(record))
+        except Exception:  # a value no JSON Schema validator can read
+            return None
 
-    def __contains__(self, item: object) -> bool:
-        return item is not _Missing
+
+def _schema_problem(exc: Any) -> str:
+    """Say where a schema is wrong and what is wrong there, in one line."""
+    first = str(getattr(exc, "message", "") or exc).strip().splitlines()
+    message = first[0] if first else "it cannot be compiled"
+    if len(message) > _MAX_SCHEMA_MESSAGE:
+        message = message[: _MAX_SCHEMA_MESSAGE - 3] + "..."
+    message = message.replace("failed: ValueError: ", "failed: ")
+    if type(getattr(exc, "kind", None)).__name__.endswith("Referencing"):
+        return f"the stream's schema has a $ref that cannot be resolved: {message}"
+    place = "/".join(str(p) for p in getattr(exc, "instance_path", ()) or ())
+    where = f" at #/{place}" if place else ""
+    return f"the stream's schema is not valid JSON Schema{where}: {message}"
 
 
-_ANY_PRESENT: frozenset[type] = _AnyPresent()
-_KNOWN = frozenset(t for types in _PYTHON_TYPES.values() for t in types)
+def compile_validator(schema: dict[str, Any] | None, *, formats: bool = True) -> Validator:
+    """Compile ``schema`` (a stream's JSON Schema) into a :class:`Validator`.
 
+    ``None`` or ``{}`` admits every object. With ``formats=False``, ``format`` is not
+    checked (it is an annotation only, as JSON Schema 2020-12 says by default).
 
-def compile_validator(schema: dict[str, Any] | None) -> Validator:
-    """Prepare checks of records against ``schema`` (a stream's object schema).
-
-    The checks are precomputed as pairs of a field name and the Python types it admits,
-    so checking a field costs a dict lookup and a set membership test.
+    Raises:
+        SchemaError: the schema is not valid JSON Schema (for its draft), or a ``$ref``
+            points outside the schema (nothing is ever fetched) or nowhere.
     """
-    return Validator(schema or {})
+    return Validator({} if schema is None else schema, formats=formats)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import attrs
 
 from hookline.errors import ConfigError, ConfigProblem
-from hookline.mapping import Mapper, Validator, compile_mapping, compile_validator
+from hookline.mapping import Mapper, SchemaError, Validator, compile_mapping, compile_validator
 from hookline.models import Catalog, ConfiguredStream, Stream
 from hookline.pipeline import FailureLimit, Pipeline, StreamSettings
 from hookline.runner._capabilities import check_policy, choose_sync, choose_write
@@ -30,16 +30,22 @@ class StreamPlan:
         source_stream: how it is read (the source's schema, sync mode).
         dest_stream: how it is written (the mapped schema, write mode, schema policy).
         mapper: the compiled mapping, or ``None`` when the stream has none.
-        validator: the compiled check of records against the source schema.
+        validator: the compiled check of records against the source schema, or
+            ``None`` when that schema cannot check records (see ``schema_problem``).
         limit: how many bad records the stream tolerates.
+        schema_problem: why the source's schema for this stream cannot check records
+            (not valid JSON Schema, a ``$ref`` that cannot be resolved): the connector's
+            fault, not the pipeline file's, so the stream fails with it before reading
+            while the other streams run.
     """
 
     name: str
     source_stream: ConfiguredStream
     dest_stream: ConfiguredStream
     mapper: Mapper | None
-    validator: Validator
+    validator: Validator | None
     limit: FailureLimit
+    schema_problem: str | None = None
 
     @property
     def commit_per_batch(self) -> bool:
@@ -159,6 +165,11 @@ def _plan(
             problems += exc.problems
     if problems:
         return None, problems
+    validator, schema_problem = None, None
+    try:
+        validator = compile_validator(stream.schema)
+    except SchemaError as exc:
+        schema_problem = f"stream {stream.name}: {exc}"
     plan = StreamPlan(
         name=stream.name,
         source_stream=ConfiguredStream(stream, sync_mode=sync, write_mode=write),
@@ -169,8 +180,9 @@ def _plan(
             schema_policy=settings.schema_policy or "evolve",
         ),
         mapper=mapper,
-        validator=compile_validator(stream.schema),
+        validator=validator,
         limit=pipeline.limit(stream.name),
+        schema_problem=schema_problem,
     )
     return plan, []
 

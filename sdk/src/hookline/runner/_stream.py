@@ -28,6 +28,7 @@ import orjson
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
 from hookline.errors import HooklineError, Interrupted, RetriableError, TooManyFailures
+from hookline.mapping import SchemaError
 from hookline.models import Batch, RejectedRecord, State, WriteResult
 from hookline.runner._plan import StreamPlan
 from hookline.runner._results import Progress, StreamResult
@@ -81,6 +82,9 @@ def run_stream(run: StreamRun, plan: StreamPlan) -> StreamResult:
 
 
 def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
+    if plan.validator is None:
+        raise SchemaError(plan.schema_problem or f"stream {plan.name}: unusable schema")
+    validator = plan.validator
     source, dest = run.source, run.destination
     dest.connector.write_start(dest.config, dest.connection, plan.dest_stream)
     state = None
@@ -94,7 +98,7 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
     for batch in batches:
         records = batch.records
         result.read += len(records)
-        records, rejected = plan.validator.split(records)
+        records, rejected = validator.split(records)
         _set_aside(run, plan, result, "schema", rejected)
         records, rejected = apply(before, plan.source_stream, records)
         _set_aside(run, plan, result, "transform", rejected)
