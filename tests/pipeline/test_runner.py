@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hookline.errors import ConfigError
+from hookline.errors import ConfigError, PipelineBusy
 from hookline.pipeline import load_pipeline
 from hookline.runner import RunResult, run_pipeline
-from hookline.errors import PipelineBusy
 from hookline.runner._lock import pipeline_lock
 from support import counting, flaky
 

@@ -120,3 +120,52 @@ def test_listing_with_some_disabled_keeps_their_verdicts(
     installed.unlink()
     list_connectors()
     assert _imports(installed) == []
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "editable"),
+    [
+        pytest.param('{"url": "file:///src", "dir_info": {"editable": true}}', True, id="pip"),
+        pytest.param('{"dir_info":{"editable":true}}', True, id="no-spaces"),
+        pytest.param('{\n  "dir_info": {\n    "editable" :  true\n  }\n}', True, id="indented"),
+        pytest.param('{"dir_info":{"editable":false}}', False, id="not-editable"),
+        pytest.param('{"url": "file:///src", "dir_info": {}}', False, id="local-copy"),
+        pytest.param(
+            '{"url": "https://x/p.whl", "archive_info": {"hashes": {"sha256": "ab"}}}',
+            False,
+            id="archive",
+        ),
+        # '"editable": true' outside dir_info does not make an install editable.
+        pytest.param('{"url": "file:///x", "note": "\\"editable\\": true"}', False, id="in-text"),
+        # A file that exists but is not what PEP 610 describes: verified every time.
+        pytest.param('{"dir_info": {"editable": tru', True, id="truncated"),
+        pytest.param("\x00\xff garbage", True, id="garbage"),
+        pytest.param("", True, id="empty"),
+        pytest.param('["dir_info"]', True, id="not-an-object"),
+        pytest.param('{"dir_info": null}', True, id="dir-info-null"),
+        pytest.param('{"dir_info": {"editable": "yes"}}', True, id="editable-not-a-boolean"),
+    ],
+)
+def test_editable_is_read_from_direct_url_json(
+    installed: Path, tmp_path: Path, direct_url: str, editable: bool
+) -> None:
+    dist = tmp_path / "site" / "hookline_memory-1.0.dist-info"
+    (dist / "direct_url.json").write_bytes(direct_url.encode("utf-8", "surrogateescape"))
+    [memory] = [e for e in find_entries() if e.id == "memory"]
+    assert (memory.fingerprint == "") is editable
+    list_connectors()
+    sys.modules.pop("memory_pkg")
+    list_connectors()
+    # A verdict is cached (the connector imported once) unless the install is editable.
+    assert _imports(installed).count("memory_pkg") == (2 if editable else 1)
+
+
+def test_an_unreadable_direct_url_json_counts_as_editable(installed: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "site" / "hookline_memory-1.0.dist-info"
+    (dist / "direct_url.json").mkdir()  # exists, cannot be read as a file
+    assert [e.fingerprint for e in find_entries() if e.id == "memory"] == [""]
+
+
+def test_without_direct_url_json_an_install_is_fingerprinted(installed: Path) -> None:
+    [memory] = [e for e in find_entries() if e.id == "memory"]
+    assert memory.fingerprint.count(":") == 1

@@ -57,9 +57,10 @@ class MemoryConnector:
         if config.token.reveal() == "wrong":
             raise AuthError("token refused: set a valid token")
         # The header holds the revealed token, as a real client's would: anything that
-        # prints the connection must rely on redaction.
+        # prints the connection must rely on redaction. It comes first, so a trace that
+        # shortens long values still shows it, however long base_dir is.
         authorization = f"Bearer {config.token.reveal()}"
-        return {"base_dir": context.base_dir, "token": config.token, "header": authorization}
+        return {"header": authorization, "token": config.token, "base_dir": context.base_dir}
 
     @hookimpl
     def hookline_check(self, config: MemoryConfig, connection: Any) -> CheckResult:

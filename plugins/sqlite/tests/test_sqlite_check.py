@@ -71,9 +71,11 @@ def test_check_fails_under_a_file(db: Sqlite) -> None:
 
 
 def test_synchronous_setting_reaches_sqlite(db: Sqlite) -> None:
-    normal = db.auth(db.config())
+    default = db.auth(db.config())
+    normal = db.auth(db.config(synchronous="normal"))
     full = db.auth(db.config(synchronous="full"))
     # PRAGMA synchronous: 1 is NORMAL, 2 is FULL.
+    assert default.writer().execute("PRAGMA synchronous").fetchone() == (2,)
     assert normal.writer().execute("PRAGMA synchronous").fetchone() == (1,)
     assert full.writer().execute("PRAGMA synchronous").fetchone() == (2,)
     assert normal.writer().execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -47,7 +47,7 @@ def test_describe(connector: Connector) -> None:
 def test_defaults(connector: Connector) -> None:
     config = parse(connector, {"path": "warehouse.db"})
     assert config.path == Path("warehouse.db")
-    assert config.synchronous == "normal"
+    assert config.synchronous == "full"  # durable, as hookline_write promises
     assert config.table_prefix == ""
     assert config.tables == ()
     assert config.cursor_fields == {}

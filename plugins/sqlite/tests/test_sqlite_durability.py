@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -75,3 +76,53 @@ def test_a_killed_writer_leaves_whole_batches_and_a_rerun_completes(db: Sqlite) 
     assert db.sql("SELECT count(*), count(DISTINCT id) FROM orders") == [
         (batches * SIZE, batches * SIZE)
     ]
+
+
+# -- synchronous: full by default; normal is a documented, announced weaker choice ---------
+
+NORMAL_GUARANTEE = "survives a crash of the process, not of the operating system or a power loss"
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_by_default_every_batch_is_synced_to_disk(db: Sqlite) -> None:
+    connection = db.auth()
+    assert connection.synchronous == "full"
+    db.write(db.stream("orders", {"id": {"type": "integer"}}), [{"id": 1}], connection=connection)
+    # PRAGMA synchronous 2 is FULL: in WAL mode each commit syncs the WAL before returning.
+    assert connection.writer().execute("PRAGMA synchronous").fetchone() == (2,)
+
+
+def test_full_logs_no_warning(db: Sqlite, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    db.auth()
+    db.auth(db.config(synchronous="full"))
+    assert _warnings(caplog) == []
+
+
+def test_normal_logs_one_warning_naming_its_guarantee(
+    db: Sqlite, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    config = db.config(synchronous="normal")
+    connection = db.auth(config)
+    stream = db.stream("orders", {"id": {"type": "integer"}})
+    db.write(stream, [{"id": 1}], [{"id": 2}], config=config, connection=connection)
+    [warning] = _warnings(caplog)
+    assert warning.levelno == logging.WARNING
+    message = warning.getMessage()
+    assert NORMAL_GUARANTEE in message
+    assert str(db.path) in message
+    assert "full" in message.split(NORMAL_GUARANTEE, 1)[1]  # says what to choose instead
+
+
+def test_the_setting_s_description_says_what_each_mode_guarantees(db: Sqlite) -> None:
+    field = db.connector.config_schema()["properties"]["synchronous"]
+    assert field["default"] == "full"
+    full, normal = field["description"].split("normal:", 1)
+    assert full.startswith("full (the default)")
+    assert "crash of the process, of the operating system or a power loss" in full
+    assert "survives only a crash of the process, not of the operating system" in normal
+    assert "logs a warning" in normal

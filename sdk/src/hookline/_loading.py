@@ -186,16 +186,32 @@ def _fingerprint(dist_dir: str) -> str:
 
     Every install rewrites RECORD, so its time and size change with each one. Editable
     installs (a ``direct_url.json`` saying so, or a legacy ``.egg-info``) get no
-    fingerprint: their code changes without their metadata changing.
+    fingerprint: their code changes without their metadata changing, so their verdict is
+    never cached.
+
+    ``direct_url.json`` (PEP 610) is parsed as JSON: an install is editable when its
+    ``dir_info.editable`` is ``true``; without the file (an install from an index) or
+    without ``dir_info`` (from an archive or a VCS checkout) it is a copy. A file that
+    exists but cannot be read, or is not what PEP 610 describes, counts as editable: a
+    wrong "editable" costs one import per listing, while a wrong "not editable" would let
+    a cached verdict outlive the code it was made from (a connector fixed in place still
+    listed as broken, or a broken one as ok).
     """
+    import json  # the standard library's (orjson imports it too, so it is already loaded)
+
     if dist_dir.endswith(".egg-info"):
         return ""
     try:
-        with open(os.path.join(dist_dir, "direct_url.json"), encoding="utf-8") as handle:
-            if '"editable": true' in handle.read():
-                return ""
-    except OSError:
-        pass
+        with open(os.path.join(dist_dir, "direct_url.json"), "rb") as handle:
+            direct_url = json.loads(handle.read())
+    except FileNotFoundError:
+        direct_url = {}
+    except (OSError, ValueError, RecursionError):  # unreadable, not UTF-8, not JSON
+        return ""
+    dir_info = direct_url.get("dir_info", {}) if isinstance(direct_url, dict) else None
+    editable = dir_info.get("editable", False) if isinstance(dir_info, dict) else None
+    if editable is not False:  # true, or a file not as PEP 610 describes it
+        return ""
     try:
         stat = os.stat(os.path.join(dist_dir, "RECORD"))
     except OSError:

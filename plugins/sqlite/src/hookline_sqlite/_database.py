@@ -12,9 +12,11 @@ processes are waited for up to :data:`BUSY_TIMEOUT` seconds. Readers never wait:
 database is in WAL mode, so they read the last committed state while a writer writes.
 
 Every write transaction starts with ``BEGIN IMMEDIATE`` (it takes the write lock at once,
-so it cannot fail half-way for want of it) and ends with ``COMMIT``; with
-``synchronous=NORMAL`` a commit survives the process being killed, with ``FULL`` also a
-power loss.
+so it cannot fail half-way for want of it) and ends with ``COMMIT``. With
+``synchronous=FULL`` (the default) the commit syncs the WAL to disk before it returns, so
+a batch survives a crash of the operating system or a power loss too; with ``NORMAL`` it
+survives the process being killed only (SQLite syncs the WAL at checkpoints, not at each
+commit).
 """
 
 from __future__ import annotations
@@ -65,14 +67,14 @@ class SqliteDatabase:
 
     Attributes:
         path: the absolute path of the database file.
-        synchronous: ``"normal"`` or ``"full"`` (SQLite's ``PRAGMA synchronous``).
+        synchronous: ``"full"`` or ``"normal"`` (SQLite's ``PRAGMA synchronous``).
         logger: where the connector logs.
         plans: the write plan of each stream being written, by stream name (see
             :mod:`hookline_sqlite._writing`).
     """
 
     def __init__(
-        self, path: Path, *, synchronous: str = "normal", logger: logging.Logger | None = None
+        self, path: Path, *, synchronous: str = "full", logger: logging.Logger | None = None
     ) -> None:
         self.path = path
         self.synchronous = synchronous

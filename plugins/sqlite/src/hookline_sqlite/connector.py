@@ -87,6 +87,7 @@ def hookline_auth(config: SqliteConfig, context: ConnectorContext) -> SqliteData
     """Resolve ``path`` against the config file's folder; open the file if it exists.
 
     Nothing is created here: the file and its folder are created on the first write.
+    With ``synchronous: normal`` one warning says what that setting does not guarantee.
 
     Raises:
         AuthError: the path is a directory, the file is not an SQLite database, or the
@@ -104,6 +105,14 @@ def hookline_auth(config: SqliteConfig, context: ConnectorContext) -> SqliteData
     if path.is_dir():
         raise AuthError(f"path {path} is a directory: set path to a database file in it")
     database = SqliteDatabase(path, synchronous=config.synchronous, logger=context.logger)
+    if config.synchronous == "normal":
+        context.logger.warning(
+            "sqlite: synchronous is normal for %s: a written batch survives a crash of the "
+            "process, not of the operating system or a power loss; after one, batches the "
+            "pipeline's state counts as delivered can be missing. Remove the setting for "
+            "the default, full, which survives both",
+            path,
+        )
     if path.exists():
         try:
             database.reader().execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -75,14 +75,23 @@ def _summary(result: Any) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many runs to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 def runs(pipeline_path: Path, limit: int, as_json: bool) -> None:
-    """Show a pipeline's run history, newest first."""
+    """Show a pipeline's run history, newest first.
+
+    The ``run`` column is the run's number among the pipeline's runs (1 for its first).
+    A run killed before it could finish shows ``running`` until the next run starts, then
+    ``interrupted``, with the counts its state commits recorded.
+    """
     from hookline._statestore import StateStore
     from hookline.pipeline import load_pipeline
 
     pipeline = load_pipeline(pipeline_path)
-    history = StateStore(pipeline.state_dir).runs(pipeline.name, limit)
+    store = StateStore(pipeline.state_dir)
+    try:
+        history = store.runs(pipeline.name, limit)
+    finally:
+        store.close()
     if as_json:
-        echo_json(history)
+        echo_json([{k: v for k, v in item.items() if k != "id"} for item in history])
         return
     if not history:
         click.echo(f"{pipeline.name} has not run yet.")
@@ -90,11 +99,11 @@ def runs(pipeline_path: Path, limit: int, as_json: bool) -> None:
     rows = []
     for item in history:
         summary = item["summary"] or {}
-        totals = [sum(s.get(k, 0) for s in summary.values()) for k in ("read", "written", "failed")]
-        seconds = (item["finished_at"] or item["started_at"]) - item["started_at"]
-        rows.append(
-            [item["number"], _when(item["started_at"]), item["status"], *totals, f"{seconds:.1f}"]
-        )
+        streams = [s for s in summary.values() if isinstance(s, dict)]
+        totals = [f"{sum(s.get(k, 0) for s in streams):,}" for k in ("read", "written", "failed")]
+        finished = item["finished_at"]
+        seconds = "-" if finished is None else f"{finished - item['started_at']:.1f}"
+        rows.append([item["number"], _when(item["started_at"]), item["status"], *totals, seconds])
     echo_table(["run", "started", "status", "read", "written", "failed", "seconds"], rows)
 
 
