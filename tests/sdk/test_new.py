@@ -104,3 +104,46 @@ def test_list_names_every_variable_with_its_help(capsys: pytest.CaptureFixture[s
     assert names[0] == "id"
     assert {"kind", "style", "auth", "pagination", "license"} <= set(names)
     assert "source | destination | both" in out
+
+
+def _hooked_template(tmp_path: Path) -> Path:
+    """A small cookiecutter template whose pre-generation hook leaves a mark."""
+    template = tmp_path / "template"
+    project = template / "{{cookiecutter.distribution}}"
+    project.mkdir(parents=True)
+    (project / "README.md").write_text("{{cookiecutter.id}}\n")
+    (template / "cookiecutter.json").write_text(
+        json.dumps({"id": "acme", "distribution": "hookline-{{cookiecutter.id}}"})
+    )
+    (template / "hooks").mkdir()
+    mark = tmp_path / "hook-ran"
+    (template / "hooks" / "pre_gen_project.py").write_text(
+        f"from pathlib import Path\nPath({str(mark)!r}).write_text('ran')\n"
+    )
+    return template
+
+
+def test_a_template_s_hooks_are_refused_unless_trusted_or_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = _hooked_template(tmp_path)
+    out_dir = tmp_path / "out"
+    base = ["new", "--no-input", "--template", str(template), "-o", str(out_dir)]
+    code, _, err = _run(capsys, *base)
+    assert code == 2
+    assert "has hook scripts (hooks/pre_gen_project.py)" in err
+    assert "--trust" in err and "--no-hooks" in err and "Traceback" not in err
+    assert not (tmp_path / "hook-ran").exists() and not out_dir.exists()
+
+    code, _, err = _run(capsys, *base, "--no-hooks")
+    assert code == 0, err
+    assert (out_dir / "hookline-acme" / "README.md").read_text() == "acme\n"
+    assert not (tmp_path / "hook-ran").exists()
+
+    code, _, err = _run(capsys, *base, "--trust", "--force")
+    assert code == 0, err
+    assert "running the template's hook scripts: hooks/pre_gen_project.py" in err
+    assert (tmp_path / "hook-ran").read_text() == "ran"
+
+    code, _, err = _run(capsys, *base, "--trust", "--no-hooks")
+    assert code == 2 and "pick one" in err

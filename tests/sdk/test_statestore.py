@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from hookline._statestore import SCHEMA_VERSION, RunRecord, StateStore
 from hookline.cli._run import runs as runs_command
-from hookline.errors import HooklineError
+from hookline.errors import HooklineError, StateStoreError
 
 COUNTS = {"read": 500, "written": 480, "failed": 20, "filtered": 0}
 
@@ -149,12 +149,17 @@ def test_a_killed_run_keeps_its_committed_counts(tmp_path: Path) -> None:
 def test_state_and_counts_are_one_transaction(store: StateStore) -> None:
     run = store.start_run("shop")
     store.commit("shop", "orders", {"after": 1}, run_id=run.id, counts=COUNTS)
-    # Damage the run's summary: storing the counts fails, so the state must not move.
-    _sql(store.path, "UPDATE runs SET summary = 'not json' WHERE id = ?", run.id)
-    with pytest.raises(ValueError):  # orjson.JSONDecodeError
+    # Make storing the counts fail: the state must not move either.
+    _sql(
+        store.path,
+        "CREATE TRIGGER no_counts BEFORE UPDATE OF summary ON runs "
+        "BEGIN SELECT RAISE(ABORT, 'counts refused'); END",
+    )
+    with pytest.raises(StateStoreError, match="counts refused"):
         store.commit("shop", "orders", {"after": 2}, run_id=run.id, counts=COUNTS)
     assert store.get("shop", "orders") == {"after": 1}
     # The store is usable afterwards (the failed transaction was rolled back).
+    _sql(store.path, "DROP TRIGGER no_counts")
     store.commit("shop", "orders", {"after": 3})
     assert store.get("shop", "orders") == {"after": 3}
 

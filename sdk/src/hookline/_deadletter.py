@@ -13,8 +13,8 @@ import threading
 import time
 from pathlib import Path
 
-import orjson
-
+from hookline.errors import HooklineError
+from hookline.jsoncodec import dumps
 from hookline.models import RejectedRecord
 from hookline.secrets import any_registered, redact
 
@@ -32,7 +32,11 @@ class DeadLetterStore:
         return self.directory / f"{_safe(stream)}.jsonl"
 
     def add(self, stream: str, stage: str, rejected: list[RejectedRecord]) -> None:
-        """Append ``rejected`` durably; nothing is written when the list is empty."""
+        """Append ``rejected`` durably; nothing is written when the list is empty.
+
+        Raises:
+            HooklineError: the file cannot be written (a full disk, say), naming it.
+        """
         if not rejected:
             return
         now = time.time()
@@ -46,16 +50,24 @@ class DeadLetterStore:
                 "reason": item.reason,
                 "record": item.record,
             }
-            lines.append(orjson.dumps(entry, default=repr))
+            lines.append(dumps(entry, default=repr))
         payload = b"\n".join(lines) + b"\n"
         if any_registered():
             payload = redact(payload.decode()).encode()
+        path = self.path(stream)
         with self._lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with open(self.path(stream), "ab") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                with open(path, "ab") as handle:
+                    handle.write(payload)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise HooklineError(
+                    f"cannot set {len(rejected)} record(s) aside in {path}: "
+                    f"{exc.strerror or exc}; free space or fix the folder's permissions, "
+                    "then run again (the batch's state was not committed, so it is read again)"
+                ) from None
 
 
 def _safe(name: str) -> str:

@@ -146,10 +146,33 @@ def _check(variable: Variable, value: str, installed: Callable[[str], str | None
             )
 
 
+def template_hooks(template: Path) -> list[str]:
+    """The hook scripts of a cookiecutter template (``hooks/pre_gen_project.py``, ...).
+
+    Cookiecutter runs them as code on this machine while it renders the template.
+    """
+    hooks = template / "hooks"
+    if not hooks.is_dir():
+        return []
+    names = ("pre_prompt", "pre_gen_project", "post_gen_project")
+    return sorted(
+        f"hooks/{path.name}"
+        for path in hooks.iterdir()
+        if path.is_file() and path.stem in names and not path.name.endswith("~")
+    )
+
+
 def generate(
-    template: Path, values: Mapping[str, Any], output_dir: Path, *, force: bool = False
+    template: Path,
+    values: Mapping[str, Any],
+    output_dir: Path,
+    *,
+    force: bool = False,
+    hooks: bool = True,
 ) -> Path:
     """Render the project into ``output_dir`` and return its directory.
+
+    With ``hooks`` off, the template's hook scripts are not run.
 
     Raises:
         UsageError: the project directory exists (and ``force`` is off), or the template
@@ -173,6 +196,7 @@ def generate(
             extra_context=dict(values),
             output_dir=str(output_dir),
             default_config=True,
+            accept_hooks=hooks,
         )
     except FailedHookException as exc:
         raise UsageError(f"the template refused the values: {exc}") from exc

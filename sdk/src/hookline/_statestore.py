@@ -18,18 +18,19 @@ after the other, each in one transaction; a database of a newer layout is refuse
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import attrs
-import orjson
 
-from hookline.errors import HooklineError
+from hookline import jsoncodec
+from hookline.errors import StateStoreDamaged, StateStoreError
 from hookline.models import State
 
 #: The first layout (version 0). Later layouts are reached by :data:`_MIGRATIONS`, so a
@@ -55,6 +56,13 @@ CREATE TABLE IF NOT EXISTS runs (
 #: Seconds a connection waits for another one's write transaction to end.
 BUSY_TIMEOUT = 30.0
 
+#: The encoding of a state value as stored in ``stream_state.format``: 1 is a JSON
+#: object (integers of any size exact). A row of a later format is refused, not guessed.
+STATE_FORMAT = 1
+
+#: The tables a state database holds; a file without them is not taken for a new one.
+_TABLES = frozenset({"stream_state", "runs"})
+
 
 @attrs.frozen
 class RunRecord:
@@ -77,28 +85,46 @@ class StateStore:
     Safe to use from several threads: each thread gets its own SQLite connection.
 
     Raises:
-        HooklineError: (when opened) the database has a layout newer than this version
-            of hookline knows.
+        StateStoreError: (when opened, and from every method) the database cannot be
+            read or written: it is empty or damaged, has a layout newer than this version
+            of hookline knows, the disk is full, or it is locked for too long.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / "state.db"
-        directory.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                _create(self.path)
+        except OSError as exc:
+            raise StateStoreError(_os_problem(self.path, exc)) from None
         with self._connection() as db:
-            db.executescript(_BASE_SCHEMA)
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if not tables >= _TABLES:
+                raise StateStoreDamaged(
+                    f"{self.path} holds no hookline state (it is empty or damaged), so it "
+                    "cannot say what was delivered: run `hookline state reset PIPELINE` "
+                    "to set it aside and read every stream again from the start"
+                )
             migrate(db, self.path)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            self._local.db = db
-        yield db
+        """This thread's connection; SQLite's errors become :class:`StateStoreError`."""
+        try:
+            db: sqlite3.Connection | None = getattr(self._local, "db", None)
+            if db is None:
+                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                self._local.db = db
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+            yield db
+        except sqlite3.DatabaseError as exc:
+            raise _sqlite_problem(self.path, exc) from None
+        except OSError as exc:
+            raise StateStoreError(_os_problem(self.path, exc)) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -107,29 +133,57 @@ class StateStore:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                _roll_back(db)
                 raise
-            db.execute("COMMIT")
 
     def get(self, pipeline: str, stream: str) -> State | None:
         """Return the committed state of one stream, or ``None``."""
         with self._connection() as db:
             row = db.execute(
-                "SELECT state FROM stream_state WHERE pipeline = ? AND stream = ?",
+                "SELECT state, format FROM stream_state WHERE pipeline = ? AND stream = ?",
                 (pipeline, stream),
             ).fetchone()
-        return None if row is None else dict(orjson.loads(row[0]))
+        return None if row is None else self._state(pipeline, stream, row[0], row[1])
 
     def all(self, pipeline: str) -> dict[str, tuple[State, float]]:
         """Return every stream's state and when it was committed."""
         with self._connection() as db:
             rows = db.execute(
-                "SELECT stream, state, updated_at FROM stream_state WHERE pipeline = ? "
+                "SELECT stream, state, format, updated_at FROM stream_state WHERE pipeline = ? "
                 "ORDER BY stream",
                 (pipeline,),
             ).fetchall()
-        return {stream: (orjson.loads(state), at) for stream, state, at in rows}
+        return {
+            stream: (self._state(pipeline, stream, state, form), at)
+            for stream, state, form, at in rows
+        }
+
+    def _state(self, pipeline: str, stream: str, text: Any, form: Any) -> State:
+        """Decode one stored state, checking its format; damage is a clear error."""
+        reset = f"`hookline state reset PIPELINE --stream {stream}`"
+        if form != STATE_FORMAT:
+            if isinstance(form, int) and form > STATE_FORMAT:
+                raise StateStoreError(
+                    f"{self.path}: the state of {pipeline}/{stream} was written by a newer "
+                    f"version of hookline (state format {form}; this one reads "
+                    f"{STATE_FORMAT}): upgrade hookline, or reset it with {reset}"
+                )
+            raise StateStoreError(
+                f"{self.path}: the state of {pipeline}/{stream} has an unknown format "
+                f"({form!r}): reset it with {reset}"
+            )
+        try:
+            value = jsoncodec.loads(text if isinstance(text, bytes | str) else b"")
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
+            raise StateStoreError(
+                f"{self.path}: the state of {pipeline}/{stream} is damaged (not a JSON "
+                f"object): reset it with {reset} (the stream is then read from the start)"
+            )
+        return value
 
     def commit(
         self,
@@ -152,13 +206,14 @@ class StateStore:
                 summary in the same transaction as the state, so the history of a killed
                 run shows what it delivered.
         """
-        payload = orjson.dumps(state).decode()
+        payload = jsoncodec.dumps(state).decode()
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO stream_state (pipeline, stream, state, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (pipeline, stream) DO UPDATE SET "
-                "state = excluded.state, updated_at = excluded.updated_at",
-                (pipeline, stream, payload, time.time()),
+                "INSERT INTO stream_state (pipeline, stream, state, format, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (pipeline, stream) DO UPDATE SET "
+                "state = excluded.state, format = excluded.format, "
+                "updated_at = excluded.updated_at",
+                (pipeline, stream, payload, STATE_FORMAT, time.time()),
             )
             if run_id is not None and counts is not None:
                 _merge_summary(db, run_id, {stream: dict(counts)})
@@ -251,7 +306,7 @@ class StateStore:
                 "started_at": started,
                 "finished_at": finished,
                 "status": status,
-                "summary": orjson.loads(summary) if summary else None,
+                "summary": _summary(summary),
             }
             for run_id, number, started, finished, status, summary in rows
         ]
@@ -269,14 +324,33 @@ def _merge_summary(db: sqlite3.Connection, run_id: int, update: Mapping[str, Any
     row = db.execute("SELECT summary FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return
-    summary: dict[str, Any] = orjson.loads(row[0]) if row[0] else {}
+    summary: dict[str, Any] = _summary(row[0]) or {}
     for stream, figures in update.items():
         known = summary.get(stream)
         if isinstance(known, dict) and isinstance(figures, Mapping):
             summary[stream] = {**known, **figures}
         else:
             summary[stream] = figures
-    db.execute("UPDATE runs SET summary = ? WHERE id = ?", (orjson.dumps(summary).decode(), run_id))
+    text = jsoncodec.dumps(summary).decode()
+    db.execute("UPDATE runs SET summary = ? WHERE id = ?", (text, run_id))
+
+
+def _summary(text: Any) -> dict[str, Any] | None:
+    """A run's stored summary; a damaged one reads as none (it is history, not state)."""
+    if not text:
+        return None
+    try:
+        value = jsoncodec.loads(text if isinstance(text, bytes | str) else b"")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """End a failed transaction; SQLite may have rolled it back itself (a full disk)."""
+    if db.in_transaction:
+        with suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
 
 
 # -- layout versions ---------------------------------------------------------------------
@@ -299,12 +373,23 @@ def _unique_numbers(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS runs_by_number ON runs (pipeline, number)")
 
 
+def _state_formats(db: sqlite3.Connection) -> None:
+    """Version 3: each state row says its format (:data:`STATE_FORMAT`), checked on read."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(stream_state)")}
+    if "format" not in columns:
+        db.execute("ALTER TABLE stream_state ADD COLUMN format INTEGER NOT NULL DEFAULT 1")
+
+
 #: The steps from one layout to the next: step ``i`` brings version ``i`` to ``i + 1``.
-_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_number_runs, _unique_numbers)
+_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _number_runs,
+    _unique_numbers,
+    _state_formats,
+)
 
 #: The version of the database's layout this module writes (SQLite's ``user_version``).
 #: 0: the first layout; 1: runs numbered per pipeline (``runs.number``); 2: those
-#: numbers unique per pipeline.
+#: numbers unique per pipeline; 3: state rows carry their format.
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
@@ -316,7 +401,7 @@ def migrate(db: sqlite3.Connection, path: Path | str = "state.db") -> int:
     opening the same old database migrate it once. Returns the version found.
 
     Raises:
-        HooklineError: the database has a newer layout than this hookline knows (it was
+        StateStoreError: the database has a newer layout than this hookline knows (it was
             written by a later version; this one must not change it).
     """
     found: int = db.execute("PRAGMA user_version").fetchone()[0]
@@ -332,16 +417,126 @@ def migrate(db: sqlite3.Connection, path: Path | str = "state.db") -> int:
                 _MIGRATIONS[version](db)
                 version += 1
                 db.execute(f"PRAGMA user_version = {version:d}")
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _roll_back(db)
             raise
-        db.execute("COMMIT")
     return found
 
 
 def _refuse_newer(version: int, path: Path | str) -> None:
     if version > SCHEMA_VERSION:
-        raise HooklineError(
+        raise StateStoreError(
             f"{path} was written by a newer version of hookline (state layout {version}; "
             f"this one knows layouts up to {SCHEMA_VERSION}): upgrade hookline"
         )
+
+
+def _create(path: Path) -> None:
+    """Create a state database at ``path`` whole, or not at all.
+
+    The tables are made in a file of its own, synced, then linked into place: a process
+    killed while creating leaves no half-made ``state.db`` (an empty file would otherwise
+    be indistinguishable from a damaged one), and when two processes create it at once
+    the first link wins and the second opens that one.
+    """
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    partial.unlink(missing_ok=True)
+    try:
+        db = sqlite3.connect(partial, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=DELETE")
+            db.executescript(_BASE_SCHEMA)
+            db.execute("BEGIN IMMEDIATE")
+            for step in _MIGRATIONS:
+                step(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        with open(partial, "rb+") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            return
+        _sync_directory(path.parent)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _sync_directory(directory: Path) -> None:
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+# SQLite's primary result codes (sqlite3 names them only from Python 3.11).
+_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 5, 8, 11, 13, 26
+
+
+def _sqlite_problem(path: Path, exc: sqlite3.DatabaseError) -> StateStoreError:
+    """Say what went wrong with the state database, and what to do, in one line."""
+    message = _sqlite_message(path, exc)
+    return StateStoreDamaged(message) if " is damaged (" in message else StateStoreError(message)
+
+
+def _sqlite_message(path: Path, exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code (Python 3.11+)
+    if code == _SQLITE_FULL or "disk is full" in text:
+        return (
+            f"cannot write {path}: the disk is full; free space on it and run again (what "
+            "was delivered and committed before is kept)"
+        )
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(
+        word in text for word in ("malformed", "not a database", "file is encrypted")
+    ):
+        return (
+            f"{path} is damaged ({text}): run `hookline state reset PIPELINE` to set it "
+            "aside and read every stream again from the start"
+        )
+    if code == _SQLITE_READONLY or "readonly" in text:
+        return f"cannot write {path} ({text}): make it and its folder writable"
+    if code == _SQLITE_BUSY or "locked" in text:
+        return (
+            f"{path} stayed locked by another process for {BUSY_TIMEOUT:.0f} s ({text}): "
+            "let it finish, then run again"
+        )
+    return f"the state database {path} failed: {text}"
+
+
+def _os_problem(path: Path, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    return f"cannot use the state database {path}: {reason}; check the state_dir folder"
+
+
+def set_aside(directory: Path) -> Path | None:
+    """Rename a damaged ``state.db`` (and its WAL files) out of the way; return its new name.
+
+    Nothing is deleted: the file keeps its content under ``state.db.damaged-<time>`` for
+    whoever wants to look into it. Returns ``None`` when there is no ``state.db``.
+    """
+    path = directory / "state.db"
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{counter}")
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            os.replace(extra, target.with_name(target.name + suffix))
+    os.replace(path, target)
+    _sync_directory(directory)
+    return target

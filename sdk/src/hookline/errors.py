@@ -8,6 +8,8 @@ happened) and carrying the *intent* (what the runner may do about it)::
     ├── UsageError                 bad command-line use                         (exit 2)
     ├── ConfigError                a config or pipeline file is wrong           (exit 2)
     ├── PipelineBusy               another process runs the same pipeline
+    ├── StateStoreError            the state database cannot be read or written
+    │   └── StateStoreDamaged      it is empty or damaged: set it aside to start over
     ├── Interrupted                the run was asked to stop (Ctrl-C)           (exit 130)
     ├── TooManyFailures            more bad records than max_failed_records allows
     ├── PluginError                a plugin could not be found or loaded
@@ -72,6 +74,8 @@ __all__ = [
     "RetriableError",
     "RetriableWriteError",
     "RetriesExhausted",
+    "StateStoreDamaged",
+    "StateStoreError",
     "TooManyFailures",
     "TransformError",
     "UsageError",
@@ -220,6 +224,23 @@ class RetriableWriteError(WriteError, RetriableError):
 
 class PipelineBusy(HooklineError):
     """Another process is running the same pipeline."""
+
+
+class StateStoreError(HooklineError):
+    """The state database (``state.db``) cannot be read or written.
+
+    The message names the file and what to do: free disk space, or set the damaged file
+    aside with ``hookline state reset``. A state store that cannot be read is never taken
+    for a first run: nothing is read from the source until it can be.
+    """
+
+
+class StateStoreDamaged(StateStoreError):
+    """The state database is empty or damaged as a whole (not one stream's state).
+
+    ``hookline state reset PIPELINE`` sets the file aside (renamed, never deleted), so the
+    next run starts with an empty store and reads every stream from the start.
+    """
 
 
 class Interrupted(HooklineError):

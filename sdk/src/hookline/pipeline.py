@@ -277,6 +277,8 @@ def check_pipeline(
             problems += side_problems
             sides_ok = sides_ok and not side_problems
             sides[side] = config
+    if document is not None:
+        problems += _name_problems(document.name, file, source)
     if document is None or not sides_ok:
         return None, tuple(problems)
     base = file.resolve().parent
@@ -295,6 +297,27 @@ def check_pipeline(
         queue_size=document.queue_size,
     )
     return pipeline, tuple(problems)
+
+
+#: What a pipeline name may be: it becomes file names (its lock, its dead letters).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _name_problems(name: str | None, file: Path, source: str) -> list[ConfigProblem]:
+    """A pipeline's name keys its state and names its lock file and dead-letter folder,
+    so it must be a plain file name: no separators, no ``..``, nothing hidden."""
+    rule = (
+        "use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit "
+        "(it names the pipeline's files in state_dir)"
+    )
+    if name is not None:
+        if NAME_PATTERN.fullmatch(name):
+            return []
+        return [ConfigProblem(source, f"name {name!r} cannot be a pipeline name: {rule}", "$.name")]
+    if NAME_PATTERN.fullmatch(file.stem):
+        return []
+    message = f"the file name {file.stem!r} cannot be the pipeline's name: set name: ({rule})"
+    return [ConfigProblem(source, message, "$.name")]
 
 
 def _config_source(

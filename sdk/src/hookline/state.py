@@ -29,7 +29,7 @@ def read_state_file(path: str | os.PathLike[str]) -> dict[str, State]:
     Raises:
         ConfigError: the file is missing, not JSON, or not shaped like a state file.
     """
-    import orjson
+    from hookline import jsoncodec
 
     source = str(path)
     try:
@@ -41,8 +41,8 @@ def read_state_file(path: str | os.PathLike[str]) -> dict[str, State]:
     if not raw.strip():
         return {}
     try:
-        data: Any = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        data: Any = jsoncodec.loads(raw)
+    except ValueError as exc:
         raise ConfigError([ConfigProblem(source, f"not valid JSON: {exc}")]) from None
     streams = data.get("streams") if isinstance(data, dict) else None
     if not isinstance(streams, dict) or not all(isinstance(v, dict) for v in streams.values()):
@@ -62,8 +62,10 @@ def write_state_file(path: str | os.PathLike[str], states: dict[str, State]) -> 
     """Write the per-stream states to ``path`` atomically."""
     import orjson
 
+    from hookline import jsoncodec
+
     target = Path(path)
-    payload = orjson.dumps(
+    payload = jsoncodec.dumps(
         {"version": _FORMAT_VERSION, "streams": states}, option=orjson.OPT_INDENT_2
     )
     write_atomically(target, payload)

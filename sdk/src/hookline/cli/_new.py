@@ -62,6 +62,12 @@ def _ask(variable: Any, default: str) -> str:
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Use this cookiecutter template instead of hookline's.",
 )
+@click.option(
+    "--trust",
+    is_flag=True,
+    help="Run the --template's hook scripts (Python code, run on this machine).",
+)
+@click.option("--no-hooks", is_flag=True, help="Render the template without running its hooks.")
 @click.option("--list", "list_variables", is_flag=True, help="List the variables and exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was created as JSON.")
 def new(
@@ -70,6 +76,8 @@ def new(
     output_dir: Path,
     force: bool,
     template: Path | None,
+    trust: bool,
+    no_hooks: bool,
     list_variables: bool,
     as_json: bool,
 ) -> None:
@@ -78,10 +86,19 @@ def new(
     Prompts for each template variable with its help text (kind, style, auth,
     pagination, author, license ...). With --no-input it takes the --set values and the
     defaults, so `hookline new --no-input --set id=acmecrm` makes a working connector.
+
+    A --template other than hookline's may have hook scripts, which cookiecutter runs as
+    Python code: they are refused unless --trust (run them) or --no-hooks (skip them).
     """
     from hookline import _scaffold
 
     source = template or _scaffold.template_dir()
+    if trust and no_hooks:
+        raise click.UsageError(
+            "--trust runs the template's hooks and --no-hooks skips them: pick one"
+        )
+    if template is not None and not list_variables and not no_hooks:
+        _confirm_hooks(template, trust)
     if list_variables:
         for variable in _scaffold.variables(source):
             options = f" [{' | '.join(variable.choices)}]" if variable.choices else ""
@@ -93,7 +110,7 @@ def new(
         ask=None if no_input else _ask,
         installed=_installed,
     )
-    created = _scaffold.generate(source, values, output_dir, force=force)
+    created = _scaffold.generate(source, values, output_dir, force=force, hooks=not no_hooks)
     if as_json:
         echo_json({"path": str(created), "variables": values})
         return
@@ -102,6 +119,23 @@ def new(
     click.echo(f"  pip install -e '{created}[test]'")
     click.echo(f"  hookline test {values['id']}")
     click.echo(f"  cd {created} && pytest")
+
+
+def _confirm_hooks(template: Path, trust: bool) -> None:
+    """Refuse a template's hook scripts unless trusted; say so when running them."""
+    from hookline import _scaffold
+
+    scripts = _scaffold.template_hooks(template)
+    if not scripts:
+        return
+    listed = ", ".join(scripts)
+    if not trust:
+        raise click.UsageError(
+            f"the template {template} has hook scripts ({listed}), which would run as Python "
+            "code on this machine: pass --trust to run them if you trust the template's "
+            "author, or --no-hooks to render it without them"
+        )
+    click.echo(f"running the template's hook scripts: {listed}", err=True)
 
 
 def _summary(values: dict[str, Any]) -> str:

@@ -23,7 +23,9 @@ def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON, with secrets masked."""
     import orjson
 
-    text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    from hookline.jsoncodec import dumps
+
+    text = dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
     click.echo(redact(text))
 
 

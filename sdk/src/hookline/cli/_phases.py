@@ -110,8 +110,7 @@ def read(
     --state-out, also when the read fails or is interrupted, so a later
     `--state` read continues right after it.
     """
-    import orjson
-
+    from hookline.jsoncodec import dumps, loads
     from hookline.secrets import MASK, any_registered, redact
     from hookline.selection import select_streams
     from hookline.state import read_state_file, write_state_file
@@ -130,7 +129,7 @@ def read(
             state = states.get(configured.name) if configured.sync_mode == "incremental" else None
             for batch in connector.read(config, connection, configured, state):
                 if batch.records:
-                    lines = [orjson.dumps(record).decode() for record in batch.records]
+                    lines = [dumps(record).decode() for record in batch.records]
                     text = "\n".join(lines) + "\n"
                     # One pass over the batch; line by line only when it holds a secret.
                     if any_registered() and redact(text) != text:
@@ -147,11 +146,11 @@ def read(
         state_masked = False
         if state_out is not None:
             if any_registered():
-                raw = orjson.dumps(states).decode()
+                raw = dumps(states).decode()
                 shown_state = redact(raw)
                 if shown_state != raw:
                     state_masked = True
-                    states = orjson.loads(shown_state)
+                    states = loads(shown_state)
             write_state_file(state_out, states)
         if sys.stderr.isatty():
             summary = ", ".join(f"{name}: {n:,}" for name, n in counts.items())

@@ -121,7 +121,11 @@ def state_show(pipeline_path: Path, as_json: bool) -> None:
     from hookline.pipeline import load_pipeline
 
     pipeline = load_pipeline(pipeline_path)
-    states = StateStore(pipeline.state_dir).all(pipeline.name)
+    store = StateStore(pipeline.state_dir)
+    try:
+        states = store.all(pipeline.name)
+    finally:
+        store.close()
     if as_json:
         echo_json({name: value for name, (value, _) in states.items()})
         return
@@ -132,9 +136,10 @@ def state_show(pipeline_path: Path, as_json: bool) -> None:
         click.echo(f"{name} (committed {_when(at)}):")
         import orjson
 
-        click.echo(
-            "  " + orjson.dumps(value, option=orjson.OPT_INDENT_2).decode().replace("\n", "\n  ")
-        )
+        from hookline.jsoncodec import dumps
+
+        text = dumps(value, option=orjson.OPT_INDENT_2).decode()
+        click.echo("  " + text.replace("\n", "\n  "))
 
 
 @state.command("reset")
@@ -143,12 +148,36 @@ def state_show(pipeline_path: Path, as_json: bool) -> None:
     "--stream", "-s", "streams", multiple=True, metavar="NAME", help="Reset only this stream."
 )
 def state_reset(pipeline_path: Path, streams: tuple[str, ...]) -> None:
-    """Forget the state, so the next run reads the stream(s) from the start."""
-    from hookline._statestore import StateStore
+    """Forget the state, so the next run reads the stream(s) from the start.
+
+    When the state database itself is empty or damaged, resetting the whole pipeline
+    sets the file aside (renamed to ``state.db.damaged-<time>``, not deleted): the next
+    run of every pipeline sharing the state directory starts with no state.
+    """
+    from hookline._statestore import StateStore, set_aside
+    from hookline.errors import StateStoreDamaged
     from hookline.pipeline import load_pipeline
+    from hookline.runner._lock import pipeline_lock
 
     pipeline = load_pipeline(pipeline_path)
-    reset = StateStore(pipeline.state_dir).reset(pipeline.name, list(streams) or None)
+    with pipeline_lock(pipeline):
+        try:
+            store = StateStore(pipeline.state_dir)
+        except StateStoreDamaged as exc:
+            if streams:
+                raise click.UsageError(
+                    f"{exc}; the whole file is unusable, so reset without --stream"
+                ) from None
+            moved = set_aside(pipeline.state_dir)
+            click.echo(
+                f"set the damaged state database aside as {moved}: the next run reads "
+                "every stream from the start"
+            )
+            return
+        try:
+            reset = store.reset(pipeline.name, list(streams) or None)
+        finally:
+            store.close()
     unknown = sorted(set(streams) - set(reset))
     for name in reset:
         click.echo(f"reset {name}")

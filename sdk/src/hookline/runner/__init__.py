@@ -15,6 +15,8 @@ the destination accepted the batch, so a killed run resumes where it was, withou
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 __all__ = [
     "NoProgress",
     "Progress",
@@ -70,6 +72,9 @@ def run_pipeline(
             raise ConfigError(pending)
         pipeline = loaded
     opened = Run.open(pipeline, connectors=connectors, plugins=plugins, pending=pending)
-    with pipeline_lock(pipeline), opened as run:
+    # With problems pending, Run.open raises before anything is opened: no lock is taken
+    # (a bad name must not become a lock file's path).
+    lock = nullcontext() if pending else pipeline_lock(pipeline)
+    with lock, opened as run:
         plans = run.plan(streams)
         return run.execute(plans, progress)

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
-from hookline.errors import ConfigProblem
+from hookline.errors import ConfigProblem, StateStoreError
 from hookline.host import Connector, Plugins, load_plugins
 from hookline.models import Catalog
 from hookline.pipeline import Pipeline
@@ -151,17 +151,33 @@ class Run:
                 any(r.status == "failed" for r in results.values()) or len(results) < len(plans)
             ):
                 status = "failed"
-            summary = {name: r.to_dict() for name, r in results.items()}
-            store.finish_run(record.id, status, summary)
-            store.close()
+            problem = _finish(store, record.id, status, results)
         return RunResult(
             pipeline=pipeline.name,
             run_id=record.number,
-            status=status,
+            status="failed" if problem and status == "succeeded" else status,
             streams={plan.name: results[plan.name] for plan in plans if plan.name in results},
             seconds=time.monotonic() - started,
             dead_letter_dir=str(dead_letters.directory),
+            problem=problem,
         )
+
+
+def _finish(
+    store: StateStore, run_id: int, status: str, results: Mapping[str, StreamResult]
+) -> str | None:
+    """Record how the run ended; say why when the history cannot be written (disk full).
+
+    What the streams delivered is committed already; only the run's end is missing from
+    the history, and the next run closes it as ``interrupted``.
+    """
+    try:
+        store.finish_run(run_id, status, {name: r.to_dict() for name, r in results.items()})
+    except StateStoreError as exc:
+        return f"the end of the run was not recorded: {exc}"
+    finally:
+        store.close()
+    return None
 
 
 @contextmanager

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
-import orjson
 
+from hookline import jsoncodec
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
 from hookline.errors import HooklineError, Interrupted, RetriableError, TooManyFailures
@@ -176,7 +176,7 @@ def _safe_state(stream: str, state: State) -> State:
     """
     if not any_registered():
         return state
-    text = orjson.dumps(state).decode()
+    text = jsoncodec.dumps(state).decode()
     masked = redact(text)
     if masked == text:
         return state
@@ -186,7 +186,7 @@ def _safe_state(stream: str, state: State) -> State:
         "state: report this to its authors)",
         stream,
     )
-    safe: State = orjson.loads(masked)
+    safe: State = jsoncodec.loads(masked)
     return safe
 
 
