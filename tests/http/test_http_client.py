@@ -18,6 +18,7 @@ from hookline.http._errors import (
     InvalidResponse,
     RetriesExhausted,
     host_allowed,
+    host_pattern_problem,
     mask_url,
 )
 from hookline.http._retry import RetryPolicy
@@ -54,7 +55,7 @@ def test_timeouts_are_always_set_and_tls_is_verified() -> None:
     assert None not in (timeout.connect, timeout.read, timeout.write, timeout.pool)
     with pytest.raises(ValueError, match="timeout must be set"):
         make_client(connector="t/1", allowed_hosts=[], timeout=httpx.Timeout(None))
-    with pytest.raises(ValueError, match="'\\*'"):
+    with pytest.raises(HttpError, match=r"allowed_hosts\[0\]: '\*' would allow every host"):
         make_client(connector="t/1", allowed_hosts=["*"])
     client.close()
 
@@ -146,6 +147,39 @@ def test_host_matching() -> None:
     assert not host_allowed("localhost", allowed)
     assert not host_allowed("10.0.0.1", ["*.0.0.1"])
     assert not host_allowed("localhost", ["*.localdomain", "*.localhost"])
+
+
+def test_an_ipv6_host_matches_with_or_without_brackets() -> None:
+    assert host_allowed("::1", ["[::1]"]) and host_allowed("::1", ["::1"])
+    assert host_allowed("api.example.com", [" api.example.com "])
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ("*", "would allow every host"),
+        (" * ", "would allow every host"),
+        ("*.", "would allow every host"),
+        ("*.com", "top-level domain"),
+        ("*api.example.com", "only stand as the whole first label"),
+        ("api.*.example.com", "only stand as the whole first label"),
+        ("https://api.example.com", "without scheme, port, path"),
+        ("api.example.com/v1", "without scheme, port, path"),
+        ("api.example.com:443", "without scheme, port, path"),
+        ("api..example.com", "empty label"),
+        ("", "not empty"),
+    ],
+)
+def test_host_patterns_that_are_not_hosts_say_what_to_write(entry: str, words: str) -> None:
+    problem = host_pattern_problem(entry)
+    assert problem is not None and words in problem
+
+
+@pytest.mark.parametrize(
+    "entry", ["api.example.com", "*.example.com", "*.eu.shop.example", "127.0.0.1", "::1"]
+)
+def test_host_patterns_that_are_hosts_pass(entry: str) -> None:
+    assert host_pattern_problem(entry) is None
 
 
 def test_an_undeclared_host_is_refused_before_any_connection() -> None:
@@ -337,3 +371,44 @@ def test_auth_flow_requests_are_held_to_the_allowed_hosts() -> None:
     with pytest.raises(HostNotAllowed, match="tokens.elsewhere.example"):
         client.request("GET", "/customers")
     assert calls == []
+
+
+# -- JSON bodies ------------------------------------------------------------------------------
+
+
+def test_json_bodies_keep_integers_of_any_size_exact() -> None:
+    big = b'{"id": 123456789012345678901234567890, "n": [18446744073709551616]}'
+
+    def echo(request: Received) -> Reply:
+        return Reply(200, {"Content-Type": "application/json"}, request.body or big)
+
+    value = {"id": 2**70 + 1, "neg": -(2**80), "u64": 2**64, "name": "Zoë"}
+    with (
+        HttpServer(echo) as server,
+        make_client(base_url=server.url, connector="t/1", allowed_hosts=["127.0.0.1"]) as c,
+    ):
+        response = c.request("POST", "/echo", json=value, idempotency_key="k-1")
+        read = c.get_json("/big")
+    sent = server.requests[0]
+    assert (
+        sent.body
+        == (
+            '{"id":1180591620717411303425,"neg":-1208925819614629174706176,'
+            '"u64":18446744073709551616,"name":"Zoë"}'
+        ).encode()
+    )
+    assert sent.headers["content-type"] == "application/json"
+    assert response.json() == value
+    assert read == {"id": 123456789012345678901234567890, "n": [2**64]}
+
+
+def test_a_json_body_without_a_json_form_is_a_clear_error_and_nothing_is_sent() -> None:
+    with (
+        HttpServer(ok) as server,
+        make_client(base_url=server.url, connector="t/1", allowed_hosts=["127.0.0.1"]) as c,
+        pytest.raises(HttpError) as caught,
+    ):
+        c.request("POST", "/items", json={"amount": float("nan")})
+    message = str(caught.value)
+    assert f"POST {server.url}/items: the request body has no JSON form" in message
+    assert server.requests == []

@@ -328,3 +328,53 @@ def test_named_secret_params_are_stripped_too() -> None:
 def test_a_state_without_secrets_is_left_as_it_is(client: httpx.Client) -> None:
     states = [p.state for p in walk(client, "next", max_pages=2)]
     assert states[0] is not None and "stripped" not in states[0]
+
+
+# -- where the records are ------------------------------------------------------------------
+
+
+def _one_page(body: Any, records_path: str, status: int = 200) -> list[Page]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json=body)
+
+    with httpx.Client(transport=httpx.MockTransport(handler), base_url="https://api.test") as c:
+        request = c.build_request("GET", "/v1/orders", params={"page": "2"})
+        spec = NextUrlPagination(next_path="next")
+        return list(paginate(c, request, spec, records_path=records_path))
+
+
+def test_a_page_without_the_records_key_is_an_error_naming_path_url_and_shape() -> None:
+    body = {"items": [{"id": 1, "email": "ann@example.com"}], "meta": {"n": 1}, "ok": True}
+    with pytest.raises(ReadError) as caught:
+        _one_page(body, "data")
+    message = str(caught.value)
+    assert message == (
+        "GET https://api.test/v1/orders?page=2 (HTTP 200): the records path 'data' is not in "
+        "the response: 'data' is missing in the body, which is an object with keys items "
+        "(list of 1), meta (object), ok (boolean); point records at the list of records (or "
+        "ask the API why it answered without them)"
+    )
+    assert "ann@example.com" not in message  # a shape, never a value
+
+
+def test_a_nested_records_key_missing_names_the_object_it_is_missing_from() -> None:
+    with pytest.raises(ReadError, match=r"'items' is missing in 'result', which is an object"):
+        _one_page({"result": {"rows": [], "total": 0}}, "result.items")
+    with pytest.raises(ReadError, match=r"'rows' is missing in 'result', which is a list of 2"):
+        _one_page({"result": [1, 2]}, "result.rows[?!skip]")
+    with pytest.raises(ReadError, match=r"'data' is missing in the body, which is a list of 3"):
+        _one_page([1, 2, 3], "data")
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"data": []}, "data"),
+        ({"data": None}, "data"),
+        ({"result": None}, "result.items"),
+        ({"result": {"items": None}}, "result.items[?active]"),
+    ],
+)
+def test_an_empty_list_or_null_at_the_records_path_is_an_empty_page(body: Any, path: str) -> None:
+    [page] = _one_page(body, path)
+    assert page.records == [] and page.state is None

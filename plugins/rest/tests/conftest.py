@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,10 +19,15 @@ FAST_RETRY = {"max_attempts": 4, "base_delay": 0.01, "max_delay": 0.05, "max_ela
 
 
 class Rest:
-    """The REST connector, with shortcuts for each phase."""
+    """The REST connector, with shortcuts for each phase.
 
-    def __init__(self, connector: Connector) -> None:
+    Connections are opened with ``base_dir`` (the folder a configuration file would be
+    in): a rotated OAuth2 refresh token is kept there, never in the working directory.
+    """
+
+    def __init__(self, connector: Connector, base_dir: Path) -> None:
         self.connector = connector
+        self.base_dir = base_dir
 
     def config(self, base_url: str, **settings: Any) -> Any:
         """Structure a configuration, as hookline would (fast retries unless given)."""
@@ -27,7 +36,7 @@ class Rest:
 
     def auth(self, config: Any) -> Any:
         """Return the connection (the HTTP client) for ``config``."""
-        return self.connector.auth(config, ConnectorContext())
+        return self.connector.auth(config, ConnectorContext(base_dir=self.base_dir))
 
     def discover(self, config: Any) -> dict[str, Stream]:
         """Return the discovered streams by name."""
@@ -76,6 +85,24 @@ def connector() -> Connector:
 
 
 @pytest.fixture
-def rest(connector: Connector) -> Rest:
+def rest(connector: Connector, tmp_path: Path) -> Rest:
     """The REST connector with shortcuts."""
-    return Rest(connector)
+    return Rest(connector, tmp_path)
+
+
+def hookline(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Any:
+    """Run ``python -m hookline ARGS`` in ``cwd``; return the completed process (text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "hookline", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def cli() -> Any:
+    """:func:`hookline`: runs the CLI in a subprocess."""
+    return hookline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,6 +209,53 @@ def test_resumption_settings_are_described(connector: Connector) -> None:
         "carry a server cursor",
     ):
         assert words in text, words
+
+
+# -- allowed_hosts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hosts", "path", "words"),
+    [
+        (["*"], "$.allowed_hosts[0]", "would allow every host"),
+        (["api.example.com", "*."], "$.allowed_hosts[1]", "would allow every host"),
+        (["*.com"], "$.allowed_hosts[0]", "top-level domain"),
+        (["api.*.example.com"], "$.allowed_hosts[0]", "only stand as the whole first label"),
+        (["https://api.example.com"], "$.allowed_hosts[0]", "without scheme, port, path"),
+        (["api.example.com:8443"], "$.allowed_hosts[0]", "without scheme, port, path"),
+        ([""], "$.allowed_hosts[0]", "not empty"),
+    ],
+)
+def test_allowed_hosts_that_are_not_hosts_are_refused_at_their_key_path(
+    connector: Connector, hosts: list[str], path: str, words: str
+) -> None:
+    [(where, message)] = problems(connector, {"allowed_hosts": hosts})
+    assert where == path
+    assert words in message
+    assert "*.example.com" in message or "api.example.com" in message  # what to write
+
+
+def test_two_bad_allowed_hosts_are_two_problems(connector: Connector) -> None:
+    found = problems(connector, {"allowed_hosts": ["*", "127.0.0.1", "x/y"]})
+    assert [where for where, _ in found] == ["$.allowed_hosts[0]", "$.allowed_hosts[2]"]
+
+
+def test_allowed_hosts_patterns_that_are_hosts_are_kept(connector: Connector) -> None:
+    hosts = ["api.example.com", "*.shop.example.com", "127.0.0.1", "::1", "[::1]", "localhost"]
+    assert parse(connector, {"allowed_hosts": hosts}).hosts == tuple(hosts)
+
+
+def test_check_with_a_bare_star_in_allowed_hosts_exits_2_in_one_line(
+    tmp_path: Path, cli: Any
+) -> None:
+    config = tmp_path / "rest.yaml"
+    config.write_text('base_url: http://127.0.0.1:9\nallowed_hosts: ["*"]\n')
+    result = cli("check", "rest", "-c", config, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {config}: ")
+    assert line.endswith("@ $.allowed_hosts[0]")
+    assert "'*' would allow every host" in line and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from hookline_rest._cursor import later, minus
     ("value", "seconds", "expected"),
     [
         (100, 10, 90),
+        (100, 2.5, 97),  # an integer stays one: a fraction looks back a unit more
+        (2**70 + 2**17 + 1, 5.0, 2**70 + 2**17 - 4),  # exact, not rounded through a float
         (1.5, 0.5, 1.0),
         ("2026-03-01T10:00:00Z", 90, "2026-03-01T09:58:30Z"),
         ("2026-03-01T10:00:00+02:00", 3600, "2026-03-01T09:00:00+02:00"),

@@ -5,12 +5,18 @@ The ``headers`` setting may carry a credential (``Authorization``, ``X-Api-Token
 one with :func:`hookline.secrets.register_credential_header`, so it is masked in every
 output as the auth section's secrets are, and names those headers as secret to the client,
 which drops them on a redirect to another origin.
+
+With ``auth.kind: oauth2_refresh_token``, a refresh token the endpoint rotates is kept in
+``.hookline/credentials/`` next to the configuration file (the connector context's
+``base_dir``), so ``hookline run``, ``check``, ``read`` and ``test`` of one configuration
+all go on with the latest; see :mod:`hookline._credentials`.
 """
 
 from __future__ import annotations
 
 __all__ = ["ClientSender", "auth_flow", "build_client", "pagination_spec"]
 
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -32,15 +38,21 @@ from hookline.http import (
     PageNumberPagination,
     Pagination,
     RateLimit,
+    RefreshTokenStore,
     RetryPolicy,
+    credentials_folder,
     make_client,
 )
 from hookline.secrets import register_credential_header
 from hookline_rest.config import AuthConfig, PaginationConfig, RestConfig
 
 
-def auth_flow(auth: AuthConfig) -> httpx.Auth:
-    """Return the ``httpx.Auth`` flow for the auth section (settings named as in YAML)."""
+def auth_flow(auth: AuthConfig, base_dir: Path | None = None) -> httpx.Auth:
+    """Return the ``httpx.Auth`` flow for the auth section (settings named as in YAML).
+
+    ``base_dir`` is the configuration's folder: a rotated OAuth2 refresh token is kept in
+    its ``.hookline/credentials/``; ``None`` keeps it in memory only.
+    """
     kind = auth.kind
     # The config model checked that each kind's required settings are present.
     if kind == "api_key" and auth.api_key is not None:
@@ -74,6 +86,14 @@ def auth_flow(auth: AuthConfig) -> httpx.Auth:
         and auth.token_url is not None
         and auth.refresh_token is not None
     ):
+        store = None
+        if base_dir is not None:
+            store = RefreshTokenStore(
+                credentials_folder(base_dir),
+                token_url=auth.token_url,
+                client_id=auth.client_id,
+                configured=auth.refresh_token.reveal(),
+            )
         return OAuth2RefreshToken(
             auth.token_url,
             auth.refresh_token,
@@ -82,12 +102,16 @@ def auth_flow(auth: AuthConfig) -> httpx.Auth:
             scope=auth.scope,
             client_auth=auth.client_auth or "basic",
             settings=("auth.refresh_token",),
+            store=store,
         )
     return NoAuth()
 
 
-def build_client(config: RestConfig, connector: str) -> HttpClient:
-    """Build the :class:`HttpClient` for ``config``; ``connector`` is ``"rest/<version>"``."""
+def build_client(config: RestConfig, connector: str, base_dir: Path | None = None) -> HttpClient:
+    """Build the :class:`HttpClient` for ``config``; ``connector`` is ``"rest/<version>"``.
+
+    ``base_dir`` is the configuration's folder (see :func:`auth_flow`).
+    """
     retry = config.retry
     secret_params = [config.auth.name] if config.auth.kind == "api_key" and config.auth.name else []
     secret_headers = [
@@ -108,7 +132,7 @@ def build_client(config: RestConfig, connector: str) -> HttpClient:
         rate_limit=RateLimit(
             per_second=config.rate_limit.per_second, burst=config.rate_limit.burst
         ),
-        auth=auth_flow(config.auth),
+        auth=auth_flow(config.auth, base_dir),
         headers=dict(config.headers),
         secret_params=secret_params,
         secret_headers=secret_headers,

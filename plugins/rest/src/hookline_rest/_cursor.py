@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["cursor_key", "later", "minus"]
 
 import datetime as dt
+import math
 from typing import Any
 
 _UTC = dt.timezone.utc
@@ -48,6 +49,9 @@ def later(current: Any, value: Any) -> Any:
 def minus(value: Any, seconds: float) -> Any:
     """Return ``value`` moved back by ``seconds`` (units, for a number), in the same form.
 
+    An integer stays an exact integer, however large (a fraction of ``seconds`` counts as
+    one unit more).
+
     A timestamp keeps its style: a trailing ``Z`` stays ``Z``; other text is returned as
     it is when ``seconds`` is 0 and refused otherwise.
 
@@ -56,9 +60,12 @@ def minus(value: Any, seconds: float) -> Any:
     """
     if not seconds:
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        result = value - seconds
-        return int(result) if isinstance(value, int) and float(result).is_integer() else result
+    if isinstance(value, int) and not isinstance(value, bool):
+        # In integers: int - float would round an integer beyond 2**53 (up, perhaps: past
+        # the bookmark, skipping records). A fraction of a unit looks back one unit more.
+        return value - math.ceil(seconds)
+    if isinstance(value, float):
+        return value - seconds
     text = str(value)
     stamp = _timestamp(text)
     if stamp is None:

@@ -48,7 +48,9 @@ from typing import Any, Literal
 
 import attrs
 import httpx
+from cattrs.errors import AttributeValidationNote, IterableValidationError, IterableValidationNote
 
+from hookline.http import host_pattern_problem
 from hookline.secrets import Secret, register_credential_header
 
 AuthKind = Literal[
@@ -389,7 +391,8 @@ class StreamConfig:
     records: str | None = attrs.field(
         default=None,
         metadata=_description(
-            "JMESPath to the list of records in a page, such as data; none: the body is it."
+            "JMESPath to the list of records in a page, such as data; none: the body is "
+            "it. A page without the key fails the read (a null value is an empty page)."
         ),
     )
     primary_key: tuple[str, ...] = attrs.field(
@@ -465,6 +468,30 @@ def _register_credential_headers(
         register_credential_header(name, header)
 
 
+def _host_patterns(
+    instance: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
+) -> None:
+    """Refuse entries that are not hosts (a bare ``*``, a URL), each at its own key path.
+
+    The problems are raised as cattrs reports a bad list item (the item's index noted,
+    the list's attribute noted), so hookline names ``$.allowed_hosts[0]``.
+    """
+    problems: list[Exception] = []
+    for index, entry in enumerate(value):
+        problem = host_pattern_problem(entry)
+        if problem is not None:
+            error = ValueError(problem)
+            note = IterableValidationNote(f"@ index {index}", index, str)
+            error.__notes__ = [note]  # type: ignore[attr-defined]  # Python 3.11+ has it
+            problems.append(error)
+    if problems:
+        group = IterableValidationError(f"invalid {attribute.name}", problems, tuple)
+        group.__notes__ = [
+            AttributeValidationNote(f"@ attribute {attribute.name}", attribute.name, tuple)
+        ]
+        raise group
+
+
 def _http_url(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     try:
         url = httpx.URL(value)
@@ -484,8 +511,11 @@ class RestConfig:
     )
     allowed_hosts: tuple[str, ...] = attrs.field(
         default=(),
+        validator=_host_patterns,
         metadata=_description(
-            "Hosts requests may go to (exact names, *.domain); default: base_url's host."
+            "Hosts requests may go to: exact names or IP addresses, or *.example.com for "
+            "the subdomains of one domain; a bare * is refused (credentials would go "
+            "anywhere). Default: base_url's host."
         ),
     )
     headers: dict[str, str] = attrs.field(
@@ -499,12 +529,17 @@ class RestConfig:
     timeout: float = attrs.field(
         default=10.0,
         validator=attrs.validators.gt(0),
-        metadata=_description("Seconds each attempt may wait for the server."),
+        metadata=_description(
+            "Seconds one network operation (connect, one read, one write) may wait."
+        ),
     )
     deadline: float = attrs.field(
         default=300.0,
         validator=attrs.validators.gt(0),
-        metadata=_description("Seconds one request may take in all, retries included."),
+        metadata=_description(
+            "Seconds one request may take in all: connecting, headers, body, a token "
+            "request, retries and waits included."
+        ),
     )
     retry: RetryConfig = attrs.field(
         factory=RetryConfig, metadata=_description("Retries of 429, 5xx and transport errors.")

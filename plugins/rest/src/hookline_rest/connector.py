@@ -79,9 +79,10 @@ def hookline_describe() -> ConnectorInfo:
 def hookline_auth(config: RestConfig, context: ConnectorContext) -> HttpClient:
     """Build the HTTP client: allowed hosts, timeouts, retries, rate limit and auth flow.
 
-    No request is sent here; :func:`hookline_check` probes the credentials.
+    No request is sent here; :func:`hookline_check` probes the credentials. A rotated
+    OAuth2 refresh token is kept next to the configuration (``context.base_dir``).
     """
-    return build_client(config, f"rest/{__version__}")
+    return build_client(config, f"rest/{__version__}", context.base_dir)
 
 
 @hookimpl

@@ -20,11 +20,20 @@ The OAuth2 flows first fetch a fresh token and retry once; only a second 401 fai
 The OAuth2 flows cache their token, with its expiry less a small skew, and share it between
 threads: a lock makes sure that one thread fetches while the others wait for its result.
 They are meant for synchronous clients (hookline runs each stream in its own thread).
+
+A token request is bounded like the request it is made for: it carries that request's
+timeouts (or :data:`TOKEN_TIMEOUT` when it has none), and sent through an
+:class:`~hookline.http.HttpClient` it counts against that request's overall deadline.
+
+:class:`OAuth2RefreshToken` given a :class:`~hookline._credentials.RefreshTokenStore`
+keeps a rotated refresh token there before it is used, and starts from the stored one, so
+the next process does not present a spent token.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "TOKEN_TIMEOUT",
     "ApiKeyAuth",
     "BasicAuth",
     "BearerAuth",
@@ -43,6 +52,7 @@ from typing import Any, Literal
 import attrs
 import httpx
 
+from hookline._credentials import RefreshTokenStore
 from hookline.errors import AuthError
 from hookline.secrets import (
     MASK,
@@ -55,6 +65,9 @@ from hookline.secrets import (
 log = logging.getLogger("hookline.http")
 
 Flow = Generator[httpx.Request, httpx.Response, None]
+
+#: The timeouts of a token request made for a request that carries none of its own.
+TOKEN_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 def _settings_hint(settings: Sequence[str]) -> str:
@@ -220,7 +233,7 @@ class _OAuth2Flow(httpx.Auth):
     def _grant_fields(self) -> dict[str, str]:
         raise NotImplementedError
 
-    def _token_request(self) -> httpx.Request:
+    def _token_request(self, origin: httpx.Request) -> httpx.Request:
         data = {"grant_type": self.grant_type, **self._grant_fields()}
         if self.scope:
             data["scope"] = self.scope
@@ -233,16 +246,23 @@ class _OAuth2Flow(httpx.Auth):
                 data["client_id"] = self.client_id
                 if self.client_secret is not None:
                     data["client_secret"] = secret
-        return httpx.Request("POST", self.token_url, data=data, headers=headers)
+        request = httpx.Request("POST", self.token_url, data=data, headers=headers)
+        # httpx applies no timeout to a request without this extension: it could wait forever.
+        request.extensions["timeout"] = origin.extensions.get("timeout") or TOKEN_TIMEOUT.as_dict()
+        return request
 
     def _fresh(self, token: _Token | None) -> bool:
         if token is None:
             return False
         return token.expires_at is None or self.clock() < token.expires_at
 
-    def _fetch(self) -> Flow:
-        """Request a token and cache it; the caller holds the lock."""
-        request = self._token_request()
+    def _refused_hint(self) -> str:
+        """What to check when the endpoint refuses the credentials."""
+        return _settings_hint(self.settings)
+
+    def _fetch(self, origin: httpx.Request) -> Flow:
+        """Request a token for ``origin`` and cache it; the caller holds the lock."""
+        request = self._token_request(origin)
         response = yield request
         where = f"the token endpoint {redact(str(self.token_url))}"
         try:
@@ -258,7 +278,7 @@ class _OAuth2Flow(httpx.Auth):
                 )
             raise AuthError(
                 f"{where} refused {self.credentials} with HTTP {response.status_code}"
-                f"{redact(reason)}; {_settings_hint(self.settings)}"
+                f"{redact(reason)}; {self._refused_hint()}"
             )
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             kind = response.headers.get("content-type", "no content type")
@@ -283,25 +303,27 @@ class _OAuth2Flow(httpx.Auth):
     def _accept(self, body: dict[str, Any]) -> None:
         """Take what else the token response carries (a rotated refresh token)."""
 
-    def _current(self, stale: _Token | None) -> Generator[httpx.Request, httpx.Response, _Token]:
+    def _current(
+        self, stale: _Token | None, origin: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, _Token]:
         """Return a fresh token, fetching one when the cache is empty, expired or ``stale``."""
         with self._lock:
             token = self._token
             if token is None or token is stale or not self._fresh(token):
-                yield from self._fetch()
+                yield from self._fetch(origin)
             assert self._token is not None
             return self._token
 
     def auth_flow(self, request: httpx.Request) -> Flow:
         """Send ``request`` with a valid token; on a 401 fetch a new one and retry once."""
-        token = yield from self._current(None)
+        token = yield from self._current(None, request)
         request.headers["Authorization"] = f"Bearer {token.value.reveal()}"
         response = yield request
         if response.status_code != 401:
             return
         log.info("%s: 401 Unauthorized, fetching a new token", _where(request))
         # Another thread may have refreshed already; fetch only if ours is still cached.
-        token = yield from self._current(token)
+        token = yield from self._current(token, request)
         request.headers["Authorization"] = f"Bearer {token.value.reveal()}"
         response = yield request
         if response.status_code == 401:
@@ -361,8 +383,11 @@ class OAuth2ClientCredentials(_OAuth2Flow):
 class OAuth2RefreshToken(_OAuth2Flow):
     """OAuth2 refresh token grant: trade a long-lived refresh token for access tokens.
 
-    When the token endpoint rotates the refresh token, the new one is kept (in memory) and
-    used for the next refresh; :attr:`refresh_token` holds the current one.
+    When the token endpoint rotates the refresh token, the new one is used for the next
+    refresh; :attr:`refresh_token` holds the current one. With a ``store`` it is also
+    saved there before it is used, and each refresh starts from the stored one when the
+    store holds a newer one than this flow knows (saved by an earlier run, or another
+    process); without one it lives as long as the flow.
 
     Args:
         token_url: the token endpoint.
@@ -374,6 +399,7 @@ class OAuth2RefreshToken(_OAuth2Flow):
         skew: refresh this many seconds before the token expires.
         clock: a monotonic clock in seconds (tests pass a fake one).
         settings: the config settings that hold the credentials (named in errors).
+        store: where rotated refresh tokens are kept between runs, if anywhere.
     """
 
     grant_type = "refresh_token"
@@ -391,6 +417,7 @@ class OAuth2RefreshToken(_OAuth2Flow):
         skew: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         settings: Sequence[str] = ("refresh_token",),
+        store: RefreshTokenStore | None = None,
     ) -> None:
         super().__init__(
             token_url,
@@ -403,11 +430,45 @@ class OAuth2RefreshToken(_OAuth2Flow):
             settings=settings,
         )
         self.refresh_token = refresh_token
+        self.store = store
+        self._stored: str | None = None  # what the store held when last read or written
+        self._presented_stored = False  # the token presented last came from the store
 
     def _grant_fields(self) -> dict[str, str]:
         return {"refresh_token": self.refresh_token.reveal()}
 
+    def _fetch(self, origin: httpx.Request) -> Flow:
+        """Start from the stored token when the store holds a newer one; then fetch."""
+        if self.store is not None:
+            stored = self.store.load()
+            if stored is not None and stored != self._stored:
+                self.refresh_token = Secret(stored)
+                self._presented_stored = True
+            self._stored = stored
+        yield from super()._fetch(origin)
+
+    def _refused_hint(self) -> str:
+        if not self._presented_stored or self.store is None:
+            return super()._refused_hint()
+        return (
+            f"the token was the one stored in {self.store.path} (rotated by the endpoint "
+            "in an earlier run); if it was revoked, or spent by another process, put a new "
+            f"refresh token in {' / '.join(map(repr, self.settings))} (a new one starts "
+            "afresh) or delete that file to start again from the configured one"
+        )
+
     def _accept(self, body: dict[str, Any]) -> None:
         rotated = body.get("refresh_token")
-        if isinstance(rotated, str) and rotated:
-            self.refresh_token = Secret(rotated)
+        if not isinstance(rotated, str) or not rotated:
+            return
+        self.refresh_token = Secret(rotated)
+        if self.store is None or rotated == self._stored:
+            return
+        try:
+            self.store.save(rotated)
+        except AuthError as exc:  # the folder cannot be written: this process goes on
+            log.warning("%s", exc)
+            self._presented_stored = False
+            return
+        self._stored = rotated
+        self._presented_stored = True

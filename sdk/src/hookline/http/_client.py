@@ -6,6 +6,14 @@ not declare; waits for the per-host rate limit; sends the request and reads the 
 within the overall deadline; follows redirects itself, dropping every credential when one
 leads to another origin; retries what may be retried; and logs each attempt on the
 ``hookline.http`` logger with secrets masked.
+
+The overall deadline bounds the whole exchange, not each read: connecting, sending,
+waiting for and reading the status line and headers, reading the body, the requests an
+auth flow makes on the way (an OAuth2 token request), every retry and every wait between
+them. httpx's own timeouts still bound each network operation (a read that waits longer
+than ``timeout`` fails and is retried); the deadline is enforced below httpx, in its
+network backend (see :mod:`hookline.http._budget`), so a server that trickles its headers
+a byte at a time cannot stretch a request past it.
 """
 
 from __future__ import annotations
@@ -13,8 +21,10 @@ from __future__ import annotations
 __all__ = ["DEFAULT_TIMEOUT", "HttpClient", "make_client"]
 
 import importlib.util
+import logging
 import random
 import ssl
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from types import TracebackType
@@ -23,6 +33,7 @@ from typing import Any
 import httpx
 
 from hookline._version import __version__
+from hookline.http._budget import BudgetSpent, bounded, install_budget
 from hookline.http._errors import (
     DeadlineExceeded,
     HostNotAllowed,
@@ -31,13 +42,17 @@ from hookline.http._errors import (
     InvalidResponse,
     body_excerpt,
     host_allowed,
+    host_pattern_problem,
     looks_secret,
     mask_httpx_logs,
     mask_url,
 )
+from hookline.http._json import decode_json, encode_json
 from hookline.http._ratelimit import HostRateLimiter, RateLimit
 from hookline.http._retry import RetryPolicy, send_with_retries
 from hookline.secrets import redact
+
+log = logging.getLogger("hookline.http")
 
 #: Inactivity timeouts used unless a connector sets its own: 10 s, 5 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -89,6 +104,8 @@ class HttpClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
+        # Per thread: the request httpx sent last (an auth flow's token request, perhaps).
+        self._sending = threading.local()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -127,16 +144,24 @@ class HttpClient:
         ``url`` is relative to the client's base URL or absolute. ``idempotency_key`` is
         sent in the policy's idempotency header, the same on every attempt; without it a
         POST or PATCH is never retried. ``deadline`` overrides the client's overall
-        deadline in seconds for this call (attempts, waits and reading included).
+        deadline in seconds for this call (connecting, headers, body, an auth flow's token
+        request, attempts and waits included). A ``json`` body is written by
+        :func:`~hookline.http._json.encode_json`: integers of any size exactly.
 
         Raises:
             HostNotAllowed: the host (or a redirect's) is not declared; nothing was sent.
             HttpStatusError: a status that retrying cannot fix, such as 404.
             RetriesExhausted: every attempt failed retriably.
             DeadlineExceeded: the overall deadline passed.
+            HttpError: ``json`` has no JSON form (a set, NaN); nothing was sent.
         """
+        if json is not None and content is None:
+            content = self._json_body(method, url, json)
+            given = {name.lower() for name in headers or {}}
+            if "content-type" not in given:
+                headers = {**(headers or {}), "Content-Type": "application/json"}
         request = self.httpx_client.build_request(
-            method, url, params=params, headers=headers, json=json, content=content, data=data
+            method, url, params=params, headers=headers, content=content, data=data
         )
         if idempotency_key is not None:
             request.headers[self.retry.idempotency_header] = idempotency_key
@@ -153,7 +178,7 @@ class HttpClient:
         """GET ``url`` and return its JSON body; raise :class:`InvalidResponse` if not JSON."""
         response = self.request("GET", url, params=params, headers=headers)
         try:
-            return response.json()
+            return decode_json(response.content)
         except ValueError:
             kind = response.headers.get("content-type", "no content type")
             raise InvalidResponse(
@@ -165,6 +190,23 @@ class HttpClient:
             ) from None
 
     # -- the pieces of one request --------------------------------------------------------
+
+    def _json_body(self, method: str, url: httpx.URL | str, value: Any) -> bytes:
+        try:
+            return encode_json(value)
+        except (TypeError, ValueError) as exc:
+            shown = self.mask(self.httpx_client.base_url.join(url))
+            raise HttpError(
+                f"{method} {shown}: the request body has no JSON form ({redact(str(exc))}); "
+                "nothing was sent: turn the value into a string, number, list or mapping",
+                method=method,
+                url=shown,
+                connector=self.connector,
+            ) from None
+
+    def _note_sending(self, request: httpx.Request) -> None:
+        """Remember the request httpx is sending in this thread (an httpx event hook)."""
+        self._sending.request = request
 
     def _check_host(self, request: httpx.Request) -> None:
         if request.url.scheme not in ("http", "https"):
@@ -220,17 +262,31 @@ class HttpClient:
         crossed = False
         for _ in range(self.max_redirects + 1):
             host = request.url.host
-            self.limiter.acquire(host)
+            remaining = stop_at - self._clock()
+            if remaining <= 0:
+                raise self._deadline(request, deadline)
+            waited = self.limiter.acquire(host, max_wait=remaining)
+            if waited > remaining:
+                raise self._deadline(
+                    request, deadline, f"the rate limit of {host} asks to wait {waited:.1f} s"
+                )
             remaining = stop_at - self._clock()
             if remaining <= 0:
                 raise self._deadline(request, deadline)
             request.extensions["timeout"] = _bounded(self.httpx_client.timeout, remaining)
             auth = None if crossed else self._auth
-            response = self.httpx_client.send(request, auth=auth, stream=True)
+            self._sending.request = request
             try:
-                self._read(response, stop_at, deadline)
-            finally:
-                response.close()
+                with bounded(remaining):
+                    response = self.httpx_client.send(request, auth=auth, stream=True)
+                    try:
+                        self._read(response, stop_at, deadline)
+                    finally:
+                        response.close()
+            except BudgetSpent:
+                raise self._deadline(request, deadline, self._side_request(request)) from None
+            except httpx.TransportError as exc:
+                raise self._naming_side_request(exc, request) from None
             self.limiter.observe(host, response.headers)
             if response.status_code not in _REDIRECTS or "location" not in response.headers:
                 return response
@@ -255,12 +311,35 @@ class HttpClient:
         # What httpx's own Response.read() does, with the deadline checked between chunks.
         response._content = b"".join(chunks)
 
-    def _deadline(self, request: httpx.Request, deadline: float) -> DeadlineExceeded:
+    def _side_request(self, request: httpx.Request) -> str | None:
+        """Name the request an auth flow was sending for ``request``, if it was another."""
+        sending = getattr(self._sending, "request", None)
+        if sending is None or sending is request or sending.url == request.url:
+            return None
+        return f"it was waiting for {sending.method} {self.mask(sending.url)}, sent on its way"
+
+    def _naming_side_request(
+        self, exc: httpx.TransportError, request: httpx.Request
+    ) -> httpx.TransportError:
+        """``exc``, its message naming the auth flow's request it happened in, if any."""
+        side = self._side_request(request)
+        if side is None:
+            return exc
+        text = f"{redact(str(exc)) or type(exc).__name__} ({side})"
+        try:
+            return type(exc)(text, request=exc.request)
+        except (TypeError, RuntimeError):  # an exception class that takes other arguments
+            return exc
+
+    def _deadline(
+        self, request: httpx.Request, deadline: float, why: str | None = None
+    ) -> DeadlineExceeded:
         shown = self.mask(request.url)
+        because = f"; {why}" if why else " (a slow or stalled server)"
         return DeadlineExceeded(
             f"{request.method} {shown} did not complete within the deadline of "
-            f"{deadline:g} s (a slow or stalled server); try again later or raise "
-            "the connector's deadline",
+            f"{deadline:g} s{because}; try again later or raise the connector's deadline "
+            "setting",
             method=request.method,
             url=shown,
             connector=self.connector,
@@ -362,8 +441,10 @@ def make_client(
             connector=connector,
         )
     hosts = tuple(allowed_hosts)
-    if any(h.strip() in ("*", "*.") for h in hosts):
-        raise ValueError("allowed_hosts may not contain '*': name the hosts (or *.domain)")
+    for index, entry in enumerate(hosts):
+        problem = host_pattern_problem(entry)
+        if problem is not None:
+            raise HttpError(f"allowed_hosts[{index}]: {problem}", connector=connector)
     all_headers = {"User-Agent": f"hookline/{__version__} {connector}"}
     all_headers.update(headers or {})
     client = httpx.Client(
@@ -378,6 +459,14 @@ def make_client(
         follow_redirects=False,
     )
     mask_httpx_logs()
+    if not install_budget(client):
+        log.warning(
+            "the installed httpx %s lays out its transports in a way hookline does not "
+            "know: the deadline of %s is checked between reads only; install an httpx "
+            "release hookline supports",
+            httpx.__version__,
+            connector,
+        )
     policy = retry or RetryPolicy()
     limiter = HostRateLimiter(rate_limit or RateLimit(), sleep=sleep)
     wrapped = HttpClient(
@@ -395,6 +484,7 @@ def make_client(
         rng=rng,
     )
     # Requests an auth flow makes on its own (an OAuth2 token request) go straight through
-    # httpx: check their host too.
+    # httpx: check their host too, and remember them to name them in errors.
     client.event_hooks["request"].append(wrapped._check_host)
+    client.event_hooks["request"].append(wrapped._note_sending)
     return wrapped

@@ -27,6 +27,7 @@ __all__ = [
     "RetriesExhausted",
     "body_excerpt",
     "host_allowed",
+    "host_pattern_problem",
     "looks_secret",
     "mask_httpx_logs",
     "mask_url",
@@ -94,15 +95,58 @@ def host_allowed(host: str, allowed_hosts: Iterable[str]) -> bool:
     every subdomain of ``example.com`` (not ``example.com`` itself). A wildcard never
     matches an IP address or a loopback name: those must be declared exactly.
     """
-    host = host.lower().rstrip(".")
+    host = host.lower().rstrip(".").strip("[]")
     special = host in _LOOPBACK_NAMES or _is_ip(host)
     for entry in allowed_hosts:
-        entry = entry.lower().rstrip(".")
+        entry = entry.strip().lower().rstrip(".").strip("[]")
         if entry == host:
             return True
         if entry.startswith("*.") and not special and host.endswith(entry[1:]):
             return True
     return False
+
+
+def host_pattern_problem(entry: object) -> str | None:
+    """Return why ``entry`` cannot be an allowed host, or ``None`` when it can.
+
+    An entry is an exact host name (``api.example.com``), an IP address (``127.0.0.1``,
+    ``::1``) or ``*.`` and a domain of at least two labels (``*.example.com``: its
+    subdomains). A bare ``*`` is refused on purpose: the list exists so that credentials
+    go to the hosts named and no others. So are a ``*`` anywhere but as the first label, a
+    wildcard over a top-level domain (``*.com``), and a URL, port or path instead of a host.
+    The message is written for the user; it names what to write instead.
+    """
+    if not isinstance(entry, str) or not entry.strip():
+        return "an allowed host must be a host name such as api.example.com, not empty"
+    text = entry.strip().lower().rstrip(".")
+    hint = "; list each host the connector talks to (api.example.com), or *.example.com"
+    if text in ("*", "*.", ""):
+        return (
+            f"{entry!r} would allow every host, so credentials could go anywhere: it is "
+            f"not allowed{hint} for the subdomains of one domain"
+        )
+    if _is_ip(text):
+        return None
+    if any(c in text for c in "/:@?#") or any(c.isspace() for c in text):
+        return (
+            f"{entry!r} is not a host name: write the host alone, without scheme, port, "
+            "path or spaces (api.example.com)"
+        )
+    wildcard = text.startswith("*.")
+    rest = text[2:] if wildcard else text
+    if "*" in rest:
+        return (
+            f"{entry!r}: '*' may only stand as the whole first label, as in *.example.com "
+            "(every subdomain of example.com)"
+        )
+    if wildcard and "." not in rest:
+        return (
+            f"{entry!r} would allow every host under a top-level domain{hint} for the "
+            "subdomains of one domain"
+        )
+    if any(not label for label in rest.split(".")):
+        return f"{entry!r} is not a host name: it has an empty label (two dots in a row)"
+    return None
 
 
 def _is_ip(host: str) -> bool:

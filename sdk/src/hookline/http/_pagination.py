@@ -5,8 +5,11 @@ The specs: :class:`PageNumberPagination` (``?page=2``), :class:`OffsetPagination
 parameter), :class:`NextUrlPagination` (the next URL in the body) and
 :class:`LinkHeaderPagination` (the ``Link`` header's ``rel="next"``). Walking stops on an
 empty page, a missing next cursor or URL, a false has-more flag, a reached total, or the
-page cap ``max_pages`` (the last page then says ``capped``). A page asked for twice (A→A,
-or a cycle A→B→A) raises :class:`hookline.errors.ReadError` naming it.
+page cap ``max_pages`` (the last page then says ``capped``). A page whose body lacks the
+records path is an error, not an empty page; ``null`` there is an empty page (see
+:mod:`hookline.http._records`). Bodies are parsed with integers of any size kept exact.
+A page asked for twice (A→A, or a cycle A→B→A) raises :class:`hookline.errors.ReadError`
+naming it.
 
 Each :class:`Page` carries a ``state``; ``paginate(..., state=...)`` goes on after it. Pages
 are not deduplicated: when data shifts between requests (records inserted while paging by
@@ -55,6 +58,8 @@ import jmespath.parser
 
 from hookline.errors import ReadError
 from hookline.http._auth import ApiKeyAuth
+from hookline.http._json import decode_json
+from hookline.http._records import MissingRecords, select_records
 from hookline.secrets import redact
 
 log = logging.getLogger("hookline.http")
@@ -381,7 +386,7 @@ def _body(response: httpx.Response, url: str) -> Any:
         status, snippet = response.status_code, redact(response.text[:200])
         raise ReadError(f"{response.request.method} {url} failed with HTTP {status}: {snippet}")
     try:
-        return response.json()
+        return decode_json(response.content)
     except ValueError:
         raise ReadError(
             f"{url} returned a body that is not JSON (content type {kind!r}, "
@@ -389,10 +394,19 @@ def _body(response: httpx.Response, url: str) -> Any:
         ) from None
 
 
-def _records(body: Any, path: str | None, url: str) -> list[Any]:
-    found = body if path is None else find(body, path)
-    if found is None and path is not None:  # a page without the key holds no records
-        return []
+def _records(body: Any, path: str | None, request: httpx.Request, status: int) -> list[Any]:
+    url = redact(str(request.url))
+    found = body
+    if path is not None:
+        try:
+            found = select_records(body, path, _compile(path).parsed, find(body, path))
+        except MissingRecords as missing:
+            inside = f"in {missing.where!r}, which is" if missing.where else "in the body, which is"
+            raise ReadError(
+                f"{request.method} {url} (HTTP {status}): the records path {path!r} is not in "
+                f"the response: {missing.key!r} is missing {inside} {missing.shape}; point "
+                "records at the list of records (or ask the API why it answered without them)"
+            ) from None
     if not isinstance(found, list):
         what = "the body" if path is None else f"the path {path!r}"
         raise ReadError(f"{url}: {what} holds a {type(found).__name__}, not a list of records")
@@ -451,7 +465,7 @@ def paginate(
             body = _body(response, url)
         finally:
             response.close()
-        records = _records(body, records_path, url)
+        records = _records(body, records_path, page_request, response.status_code)
         more = pagination.has_more_path is None or not _is_false(
             find(body, pagination.has_more_path)
         )

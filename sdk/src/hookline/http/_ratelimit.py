@@ -77,8 +77,13 @@ class HostRateLimiter:
             bucket = self._buckets[host] = _Bucket(tokens=float(self.limit.burst), updated=now)
         return bucket
 
-    def acquire(self, host: str) -> float:
-        """Wait until a request to ``host`` may go; return the seconds waited."""
+    def acquire(self, host: str, *, max_wait: float | None = None) -> float:
+        """Wait until a request to ``host`` may go; return the seconds waited.
+
+        When the wait would be longer than ``max_wait`` (what is left of a request's
+        deadline), nothing is waited or taken: the return value, above ``max_wait``, is
+        the wait that would have been needed.
+        """
         with self._lock:
             now = self._clock()
             bucket = self._bucket(host, now)
@@ -92,6 +97,10 @@ class HostRateLimiter:
                 bucket.tokens -= 1.0
                 if bucket.tokens < 0:
                     wait = max(wait, -bucket.tokens / rate)
+            if max_wait is not None and wait > max_wait:
+                if rate is not None:
+                    bucket.tokens += 1.0  # not taken after all
+                return wait
         if wait > 0:
             self._sleep(wait)
         return wait
