@@ -1,6 +1,8 @@
 """Reading a stream's files: complete lines only, from a byte offset, in batches.
 
-JSON Lines: one object per line, parsed with orjson. CSV: a header row, then records
+JSON Lines: one object per line, parsed with orjson, except lines with a long run of
+digits, which may hold an integer beyond 64 bits: those are parsed by
+:func:`hookline.jsoncodec.loads`, which keeps it exact. CSV: a header row, then records
 (RFC 4180: a quoted cell may hold line breaks). Either way only *complete* lines are read:
 bytes after a file's last newline belong to a record still being written, and are left
 for the next read.
@@ -12,6 +14,7 @@ for the next read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 from collections.abc import Callable, Iterator
@@ -21,6 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from hookline import jsoncodec as _json
 from hookline.errors import ReadError
 from hookline.models import Batch, Record
 from hookline_files._state import (
@@ -35,21 +39,6 @@ from hookline_files._values import CellError, cell_converter, guess_value
 _CHUNK = 1 << 20
 _BOM = "\ufeff"
 _WHAT_TO_DO_JSON = "fix or remove that line, then try again"
-
-
-def match_files(directory: Path, pattern: str) -> list[tuple[str, Path]]:
-    """Return the files under ``directory`` that ``pattern`` matches, sorted by path.
-
-    Each item is ``(relative POSIX path, path)``. Hidden files (whose name starts with a
-    dot, as the destination's temporary files do) are left out.
-    """
-    found = []
-    for path in directory.glob(pattern):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        found.append((path.relative_to(directory).as_posix(), path))
-    found.sort(key=lambda item: item[0])
-    return found
 
 
 def _line_number(path: Path, offset: int) -> int:
@@ -70,16 +59,20 @@ class _Lines:
     """The complete lines of a binary file from an offset, read in large chunks.
 
     ``pos`` is the byte position after the last line taken; ``rest`` holds bytes after
-    the last newline seen (an incomplete line) once the end of the file is reached.
+    the last newline seen (an incomplete line) once the end of the file is reached. With
+    ``check_digits``, ``plain`` says whether the lines in ``buffer`` are free of digit
+    runs that might be integers beyond 64 bits (checked once per chunk).
     """
 
-    def __init__(self, file: BinaryIO, offset: int) -> None:
+    def __init__(self, file: BinaryIO, offset: int, *, check_digits: bool = False) -> None:
         self._file = file
         self.pos = offset
         self.buffer: list[bytes] = []
         self.index = 0
         self.rest = b""
         self.eof = False
+        self._check_digits = check_digits
+        self.plain = True
 
     def fill(self) -> bool:
         """Read the next chunk; return ``False`` at the end of the file."""
@@ -88,9 +81,13 @@ class _Lines:
             if not chunk:
                 self.eof = True
                 break
-            lines = (self.rest + chunk).split(b"\n")
+            data = self.rest + chunk
+            lines = data.split(b"\n")
             self.rest = lines.pop()
             if lines:
+                if self._check_digits:
+                    # The incomplete last line counts too: at worst a false alarm.
+                    self.plain = not _json.may_hold_big_integer(data)
                 self.buffer, self.index = lines, 0
                 return True
         return False
@@ -108,12 +105,15 @@ class _Lines:
 class FileReader:
     """Reads the records of one file, from a byte offset, a batch at a time."""
 
+    #: Whether lines are checked for integers beyond 64 bits (JSON Lines).
+    check_digits = False
+
     def __init__(self, path: Path, offset: int) -> None:
         self.path = path
         self._file: BinaryIO = path.open("rb")
         self._head = self._file.read(HEAD_SIZE)
         self._file.seek(offset)
-        self._lines = _Lines(self._file, offset)
+        self._lines = _Lines(self._file, offset, check_digits=self.check_digits)
         #: The byte position after the last record returned.
         self.position = offset
         #: Whether every complete line of the file was read.
@@ -174,11 +174,17 @@ class FileReader:
 
 
 class JsonLinesReader(FileReader):
-    """Reads JSON Lines: one JSON object per line; blank lines are skipped."""
+    """Reads JSON Lines: one JSON object per line; blank lines are skipped.
+
+    Integers of any size are read exactly (see :mod:`hookline_files._json`).
+    """
+
+    check_digits = True
 
     def _read(self, records: list[Record], limit: int) -> None:
         lines = self._lines
-        loads = orjson.loads
+        fast = orjson.loads
+        loads = _json.loads
         while len(records) < limit:
             if lines.index >= len(lines.buffer):
                 if not lines.fill():
@@ -187,11 +193,12 @@ class JsonLinesReader(FileReader):
                 continue
             start = lines.index
             taken = lines.buffer[start : start + limit - len(records)]
-            # Fast path: a run of well-formed lines, parsed without per-line bookkeeping.
-            try:
-                parsed = list(map(loads, taken))
-            except orjson.JSONDecodeError:
-                parsed = None
+            # Fast path: a run of well-formed lines, parsed without per-line bookkeeping,
+            # when no line of the chunk has digits that orjson could turn into a float.
+            parsed = None
+            if lines.plain:
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    parsed = list(map(fast, taken))
             if parsed is not None and all(type(r) is dict for r in parsed):
                 records.extend(parsed)
                 lines.index += len(taken)
@@ -202,7 +209,7 @@ class JsonLinesReader(FileReader):
                 if line.strip():
                     try:
                         record = loads(line)
-                    except orjson.JSONDecodeError as exc:
+                    except ValueError as exc:
                         raise self.error(
                             self.position, f"not valid JSON ({exc})", _WHAT_TO_DO_JSON
                         ) from None
@@ -435,7 +442,8 @@ def read_stream(
     """Yield the records of ``files`` after ``positions``, in batches with their state.
 
     Args:
-        files: the stream's files as :func:`match_files` returns them.
+        files: the stream's files as :func:`~hookline_files._matching.match_files`
+            returns them.
         file_format: ``"jsonl"`` or ``"csv"``.
         properties: the stream schema's properties (CSV cells are converted to them).
         batch_size: the most records per batch.

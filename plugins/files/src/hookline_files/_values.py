@@ -3,7 +3,8 @@
 Reading, a cell's text becomes the value its column's JSON Schema type names (an empty
 cell is ``None``). Inference uses :func:`guess_value` to see what a cell looks like. Writing,
 :func:`cell_text` turns a value into the text :func:`guess_value` reads back as the same
-value.
+value. Integers of any size stay exact both ways, in cells and inside JSON objects and
+arrays.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import orjson
+from hookline import jsoncodec as _json
 
 # No leading zeros (except "0" itself): "007" and "01234" are codes, not numbers.
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
+#: Integers further from zero than this lose digits as a float (a double holds 53 bits).
+_FLOAT_EXACT_LIMIT = 2**53
 
 #: The order in which a cell is tried against the types of a column (the first fits).
 _TRY_ORDER = ("boolean", "integer", "number", "object", "array", "string")
@@ -46,13 +49,23 @@ def guess_value(text: str) -> Any:
 
 def _parse_integer(text: str) -> int:
     if _INTEGER.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (4300 by default)
+            raise CellError("not an integer Python can read (too many digits)") from None
     raise CellError("not an integer")
 
 
-def _parse_number(text: str) -> float:
+def _parse_number(text: str) -> float | int:
+    """Return the number in ``text``; an integer a float would round stays an ``int``."""
     if _NUMBER.fullmatch(text):
-        return float(text)
+        if len(text) > 15 and _INTEGER.fullmatch(text):
+            exact = _parse_integer(text)
+            if not -_FLOAT_EXACT_LIMIT <= exact <= _FLOAT_EXACT_LIMIT:
+                return exact
+        number = float(text)
+        if number - number == 0:  # finite
+            return number
     raise CellError("not a number")
 
 
@@ -67,8 +80,8 @@ def _parse_json(kind: type, opener: str, name: str) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         if text.startswith(opener):
             try:
-                value = orjson.loads(text)
-            except orjson.JSONDecodeError:
+                value = _json.loads(text)
+            except ValueError:
                 pass
             else:
                 if isinstance(value, kind):
@@ -187,13 +200,16 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return repr(value)
+        try:
+            return repr(value)
+        except ValueError:  # an integer with more digits than Python converts
+            raise UnwritableValue("an integer with too many digits to write") from None
     try:
-        encoded = orjson.dumps(value)
-    except (orjson.JSONEncodeError, TypeError) as exc:
+        encoded = _json.dumps(value)
+    except TypeError as exc:
         raise UnwritableValue(str(exc)) from None
     if encoded.startswith(b'"'):
         # Dates, times, UUIDs and the like: orjson writes them as JSON strings.
-        text: str = orjson.loads(encoded)
+        text: str = _json.loads(encoded)
         return text
     return encoded.decode()

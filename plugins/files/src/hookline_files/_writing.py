@@ -7,6 +7,10 @@ either the old file or the new one, never a mix; a failed write removes its temp
 ``append`` copies the old file and adds the batch; ``upsert`` merges the batch into the
 old records on the primary key, so writing the same batch twice stores it once. Both
 rewrite the whole file, so a write costs time in proportion to the file's size.
+
+Integers of any size are written with their exact digits (see
+:mod:`hookline_files._json`). A stream's file that is a symbolic link is written through
+only when the link stays inside the directory; one leading out of it is refused.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from hookline import jsoncodec as _json
 from hookline.errors import WriteError
 from hookline.models import ConfiguredStream, Record, RejectedRecord, WriteResult
 from hookline_files._values import UnwritableValue, cell_text
@@ -34,10 +39,13 @@ _FORBIDDEN = ("/", "\\", "\x00")
 def target_path(directory: Path, stream: str, file_format: str) -> Path:
     """Return the file a stream is written to, ``<directory>/<stream>.<format>``.
 
+    When that name is a symbolic link that stays inside the directory, the file it leads
+    to is returned (and written); the link is kept.
+
     Raises:
         WriteError: the stream name would put the file anywhere else (a path separator,
-            ``..``, an absolute path, a NUL or control character, a leading dot), or the
-            path resolves outside the directory (through a symbolic link).
+            ``..``, an absolute path, a NUL or control character, a leading dot); or the
+            name is a symbolic link leading out of the directory, or a folder.
     """
     problem = None
     if not stream or not stream.strip():
@@ -46,18 +54,41 @@ def target_path(directory: Path, stream: str, file_format: str) -> Path:
         problem = "it contains a path separator or a control character"
     elif stream.startswith(".") or os.path.isabs(stream):
         problem = "it starts with a dot or is an absolute path"
-    if problem is None:
-        target = directory / f"{stream}.{file_format}"
+    if problem is not None:
+        raise WriteError(
+            f"stream name {stream!r} cannot be used as a file name ({problem}); the files "
+            "destination writes <directory>/<stream>.<format>, so rename the stream",
+            stream=stream,
+        )
+    return _through_links(directory / f"{stream}.{file_format}", directory, stream)
+
+
+def _through_links(target: Path, directory: Path, stream: str) -> Path:
+    """Return the file to write for ``target``: itself, or where its link leads inside."""
+    real = target
+    if target.is_symlink():
+        try:
+            real = target.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise WriteError(
+                f"cannot write {target}: it is a symbolic link that cannot be resolved "
+                f"({exc}); remove the link",
+                stream=stream,
+            ) from None
         base = directory.resolve()
-        if target.resolve().parent != base:
-            problem = f"its file would resolve to {target.resolve()}, outside {base}"
-        else:
-            return target
-    raise WriteError(
-        f"stream name {stream!r} cannot be used as a file name ({problem}); the files "
-        "destination writes <directory>/<stream>.<format>, so rename the stream",
-        stream=stream,
-    )
+        if not real.is_relative_to(base):
+            raise WriteError(
+                f"cannot write {target}: it is a symbolic link to {real}, outside directory "
+                f"{base}, and the files destination never writes through a link out of its "
+                "directory; remove the link, or set directory to the folder to write",
+                stream=stream,
+            )
+    if real.is_dir():
+        raise WriteError(
+            f"cannot write {target}: it is a folder, not a file; move it away or rename the stream",
+            stream=stream,
+        )
+    return real
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -145,13 +176,13 @@ def write_jsonl(target: Path, stream: ConfiguredStream, records: list[Record]) -
         reason = _missing_key(record, key) if upsert else None
         if reason is None:
             try:
-                line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-            except orjson.JSONEncodeError as exc:
+                line = _json.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            except TypeError as exc:
                 reason = f"cannot be written as JSON: {exc}"
         if reason is not None:
             rejected.append(RejectedRecord(record, reason))
             continue
-        lines.append((orjson.dumps([record[k] for k in key]) if upsert else None, line))
+        lines.append((_json.dumps([record[k] for k in key]) if upsert else None, line))
     if not lines:
         return _result(0, rejected)  # nothing to store: leave the file as it is
 
@@ -183,15 +214,15 @@ def _existing_jsonl(target: Path, key: tuple[str, ...]) -> dict[Any, bytes]:
         if not line.strip():
             continue
         try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            record = _json.loads(line)
+        except ValueError as exc:
             raise WriteError(
                 f"cannot upsert into {target}: line {number} is not valid JSON ({exc}); "
                 "fix or remove that line, or write to another directory"
             ) from None
         values = [record.get(k) for k in key] if isinstance(record, dict) else [None]
         # A record without a complete key is kept as it is, under a key of its own.
-        record_key = number if None in values else orjson.dumps(values)
+        record_key = number if None in values else _json.dumps(values)
         merged[record_key] = line + b"\n"
     return merged
 

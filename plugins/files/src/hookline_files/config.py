@@ -4,6 +4,7 @@ A source configuration names streams, each a glob of files under ``directory``; 
 destination configuration needs only ``directory`` (and ``output_format``)::
 
     directory: data
+    follow_symlinks: false    # links out of directory are refused
     streams:
       - name: orders
         path: "orders/*.jsonl"
@@ -178,6 +179,16 @@ class FilesConfig:
             "description": (
                 "Source side: how many records (from the start of the sorted files) "
                 "schema inference looks at, for streams without a declared schema."
+            )
+        },
+    )
+    follow_symlinks: bool = attrs.field(
+        default=False,
+        metadata={
+            "description": (
+                "Source side: also read files that a symbolic link leads to outside "
+                "directory. Default false: such a match is an error naming the link. "
+                "Links that stay inside directory are always followed."
             )
         },
     )

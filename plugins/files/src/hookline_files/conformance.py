@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from hookline import jsoncodec as _json
 from hookline.conformance import ConformanceFixture
 from hookline.errors import ReadError
 from hookline.models import ConfiguredStream, Record
@@ -73,7 +74,7 @@ def read_written(directory: Path, stream: str) -> list[Record]:
     """Return the records the connector wrote for ``stream`` into ``directory``.
 
     Reads ``<directory>/<stream>.jsonl`` as the destination writes it (one JSON object per
-    line); a stream never written has no records.
+    line, integers of any size exact); a stream never written has no records.
 
     Raises:
         ReadError: the file holds a line that is not a JSON object.
@@ -85,7 +86,7 @@ def read_written(directory: Path, stream: str) -> list[Record]:
     for number, line in enumerate(path.read_bytes().splitlines(), start=1):
         if not line.strip():
             continue
-        value: Any = orjson.loads(line)
+        value: Any = _json.loads(line)
         if not isinstance(value, dict):
             raise ReadError(f"{path}, line {number}: not a JSON object", stream=stream)
         records.append(value)

@@ -44,7 +44,8 @@ from hookline.models import (
 )
 from hookline_files import __version__
 from hookline_files._inference import infer_schema
-from hookline_files._reading import match_files, read_stream, sample_records
+from hookline_files._matching import UnsafePath, match_files
+from hookline_files._reading import read_stream, sample_records
 from hookline_files._state import load_positions
 from hookline_files._writing import write_batch
 from hookline_files.config import FilesConfig, StreamConfig
@@ -121,7 +122,10 @@ def _check_source(config: FilesConfig, directory: Path) -> CheckResult:
     empty = []
     counts = []
     for stream in config.streams:
-        files = match_files(directory, stream.path)
+        try:
+            files = match_files(directory, stream.path, follow_symlinks=config.follow_symlinks)
+        except UnsafePath as exc:
+            return CheckResult(ok=False, message=f"stream {stream.name!r}: {exc}")
         if not files:
             empty.append(f"stream {stream.name!r} matches no files with {stream.path!r}")
         counts.append(f"{stream.name}: {len(files)}")
@@ -186,7 +190,10 @@ def _no_files(stream: StreamConfig, directory: Path) -> str:
 
 
 def _discover_stream(stream: StreamConfig, config: FilesConfig, directory: Path) -> Stream:
-    files = match_files(directory, stream.path)
+    try:
+        files = match_files(directory, stream.path, follow_symlinks=config.follow_symlinks)
+    except UnsafePath as exc:
+        raise DiscoveryError(str(exc), stream=stream.name) from None
     if not files and stream.schema is None:
         raise DiscoveryError(
             f"{_no_files(stream, directory)}; with no files the schema cannot be inferred "
@@ -253,7 +260,12 @@ def hookline_read(
     either way each batch carries the state that continues right after it.
     """
     configured = _configured(config, stream.name)
-    files = match_files(connection.directory, configured.path)
+    try:
+        files = match_files(
+            connection.directory, configured.path, follow_symlinks=config.follow_symlinks
+        )
+    except UnsafePath as exc:
+        raise ReadError(str(exc), stream=stream.name) from None
     if not files:
         connection.logger.warning(
             "stream %s: %s; nothing to read",

@@ -9,9 +9,11 @@ Python loop runs only over a column that holds something unusual.
 
 A record is set aside, and the rest of the batch goes on, when it has a value with no JSON
 form (a ``set``, a ``datetime``), a number JSON cannot hold (NaN, infinity), an integer a
-REAL column would round (beyond 2**53), a field name that cannot be a column, a missing or
-null primary key (when the key matters: ``upsert`` and keyed ``replace``), or a key value of
-another type than its column (key columns never widen).
+REAL column would round (beyond 2**53), an integer beyond SQLite's 64-bit range in a column
+that is not TEXT (a TEXT column stores its exact digits as JSON text), a field name that
+cannot be a column, a missing or null primary key (when the key matters: ``upsert`` and
+keyed ``replace``), or a key value of another type than its column (key columns never
+widen).
 
 Under ``schema_policy: freeze`` a new field or a type conflict raises
 :class:`~hookline.errors.WriteError` naming the field and both types; nothing of the batch
@@ -33,6 +35,7 @@ import orjson
 from hookline.errors import WriteError
 from hookline.models import Record, RejectedRecord
 from hookline.schemas import json_type
+from hookline_sqlite._json import INT64_MAX, INT64_MIN
 from hookline_sqlite._names import column_problem, fold
 from hookline_sqlite._tables import Column
 from hookline_sqlite._types import (
@@ -249,6 +252,27 @@ def _too_large_for_real(rows: list[tuple[Any, ...]], index: int, types: set[type
     return [i for i, v in enumerate(column) if type(v) is int and not -limit <= v <= limit]
 
 
+def _beyond_int64(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> list[int]:
+    """Return the positions of the integers in a column that SQLite's INTEGER cannot hold."""
+    if types <= {int, _NONE}:
+        values = map(operator.itemgetter(index), rows)
+        # One pass; abs() of -2**63 is a false alarm, settled by the exact pass below.
+        if max(map(abs, filter(None, values)), default=0) <= INT64_MAX:
+            return []
+    column = _column(rows, index)
+    return [i for i, v in enumerate(column) if type(v) is int and not INT64_MIN <= v <= INT64_MAX]
+
+
+def _integer_text(value: int) -> str:
+    """Return ``value`` for a message: its digits, shortened when there are many."""
+    if value.bit_length() > 1000:  # str() may refuse it, and nobody reads 300 digits
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = str(value)
+    if len(text) > 40:
+        return f"the integer {text[:20]}...{text[-6:]} ({len(text.lstrip('-'))} digits)"
+    return f"the integer {text}"
+
+
 def _json_types(
     rows: list[tuple[Any, ...]], index: int, types: set[type], name: str, reasons: dict[int, str]
 ) -> set[str]:
@@ -354,9 +378,18 @@ def _analyse(shape: TableShape, records: list[Record]) -> PreparedBatch:
             for i in _too_large_for_real(rows, index, types):
                 reasons.setdefault(
                     i,
-                    f"field {name!r} holds the integer {rows[i][index]}, which its REAL "
+                    f"field {name!r} holds {_integer_text(rows[i][index])}, which its REAL "
                     "column would round (beyond 2**53); declare the field as an integer or "
                     "a string",
+                )
+        elif "integer" in found and column.affinity != "TEXT":
+            for i in _beyond_int64(rows, index, types):
+                reasons.setdefault(
+                    i,
+                    f"field {name!r} holds {_integer_text(rows[i][index])}, which exceeds "
+                    "SQLite's 64-bit integer range (-2**63 to 2**63-1), so its "
+                    f"{column.declared or 'untyped'} column cannot store it; cast the field "
+                    f"to a string with a mapping (cast: {{{name}: string}})",
                 )
         analysed.append((column, types, found))
     if reasons:

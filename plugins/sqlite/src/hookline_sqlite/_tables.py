@@ -30,8 +30,8 @@ import sqlite3
 from typing import Any
 
 import attrs
-import orjson
 
+from hookline_sqlite import _json
 from hookline_sqlite._names import RESERVED_PREFIX, fold, quote
 from hookline_sqlite._types import affinity, kind_for_declared
 
@@ -129,8 +129,8 @@ def _metadata(connection: sqlite3.Connection, table: str) -> dict[str, tuple[str
     found = {}
     for name, kind, schema in rows:
         try:
-            parsed = orjson.loads(schema) if schema else None
-        except orjson.JSONDecodeError:
+            parsed = _json.loads(schema) if schema else None
+        except ValueError:
             parsed = None
         found[fold(name)] = (kind, parsed if isinstance(parsed, dict) else None)
     return found
@@ -148,7 +148,7 @@ def set_metadata(
         f"INSERT INTO {METADATA_TABLE} (table_name, column_name, json_type, json_schema) "
         "VALUES (?, ?, ?, ?) ON CONFLICT (table_name, column_name) DO UPDATE SET "
         "json_type = excluded.json_type, json_schema = excluded.json_schema",
-        (table, column, kind, orjson.dumps(schema).decode() if schema is not None else None),
+        (table, column, kind, _json.dumps(schema).decode() if schema is not None else None),
     )
 
 

@@ -26,6 +26,11 @@ the column becomes ``json``. SQLite cannot change a column's declared type, so t
 keeps it: in a TEXT column every value is then JSON text; in a column of numeric affinity
 (INTEGER, REAL), numbers stay numbers and every other value is JSON text (which never looks
 like a number, so SQLite keeps it as text). :func:`decode_values` reads both forms back.
+
+*Big integers.* SQLite's INTEGER holds 64 bits and a REAL rounds beyond 2**53, so a
+top-level integer beyond 64 bits is refused (see :mod:`hookline_sqlite._batch`) unless its
+column has TEXT affinity; there, and inside objects and arrays, it is written as JSON text
+with its exact digits, and read back exactly (see :mod:`hookline_sqlite._json`).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
+
+from hookline_sqlite import _json
 
 #: Every column kind.
 KINDS = ("integer", "number", "boolean", "string", "object", "array", "json", "any")
@@ -207,17 +214,25 @@ def encode_values(
     numbers in a column of numeric affinity. Booleans need nothing: SQLite binds them as
     1 and 0.
 
+    Integers beyond 64 bits, which orjson refuses, are written with their exact digits.
+
     Raises:
         orjson.JSONEncodeError: a value has no JSON form (the caller finds which).
     """
     if kind in ("object", "array") or (kind == "json" and column_affinity == "TEXT"):
-        if _NONE in types:
-            return [None if v is None else _dumps(v).decode() for v in values]
-        return list(map(bytes.decode, map(_dumps, values)))
+        values = list(values)
+        try:
+            if _NONE in types:
+                return [None if v is None else _dumps(v).decode() for v in values]
+            return list(map(bytes.decode, map(_dumps, values)))
+        except orjson.JSONEncodeError:
+            exact = _json.dumps
+            return [None if v is None else exact(v).decode() for v in values]
     if kind == "json":
         if types <= {int, float, _NONE}:
             return None
-        return [v if v is None or type(v) in _NUMBERS else _dumps(v).decode() for v in values]
+        exact = _json.dumps
+        return [v if v is None or type(v) in _NUMBERS else exact(v).decode() for v in values]
     return None
 
 
@@ -229,6 +244,18 @@ def _json_or_text(value: Any) -> Any:
         try:
             return _loads(value)
         except orjson.JSONDecodeError:
+            return value
+    if type(value) is bytes:
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _exact_json_or_text(value: Any) -> Any:
+    """:func:`_json_or_text`, keeping integers beyond 64 bits exact."""
+    if type(value) is str:
+        try:
+            return _json.loads(value)
+        except ValueError:
             return value
     if type(value) is bytes:
         return base64.b64encode(value).decode()
@@ -248,6 +275,8 @@ def decode_values(kind: str, values: Sequence[Any], *, raw: bool) -> list[Any] |
     if kind == "boolean":
         return list(map(_BOOLEANS.get, values, values))
     if kind in ("object", "array", "json"):
+        if _json.may_hold_big_integer(values):  # digits orjson could turn into a float
+            return list(map(_exact_json_or_text, values))
         try:
             return list(map(_loads, values))  # every value JSON text: the usual column
         except orjson.JSONDecodeError:  # NULLs, numbers, text that is not JSON

@@ -439,7 +439,7 @@ def _apply(connection: sqlite3.Connection, plan: WritePlan, batch: PreparedBatch
 
 def _row_reason(exc: BaseException) -> str:
     if isinstance(exc, OverflowError):
-        return "an integer is too large for SQLite (beyond 64 bits)"
+        return "an integer exceeds SQLite's 64-bit integer range (-2**63 to 2**63-1)"
     if isinstance(exc, UnicodeEncodeError):
         return "a text value is not valid Unicode (it holds a lone surrogate)"
     return f"the database refused it: {exc}"
