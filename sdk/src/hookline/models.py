@@ -315,6 +315,22 @@ class ConformanceFixture:
             stream, return the records stored for it. ``None`` reads back through the
             connector's own discover and read (connectors of kind ``both``).
         cleanup: called once when the suite is done (stop the fake service).
+        record_counts: how many records each stream of the fixture's data holds, by
+            stream name; the read checks compare a full read against them, so a pager
+            that stops early (or drops the last page) fails. ``None``: not declared
+            (the completeness check then cannot run, and says so).
+        refused_records: for a destination, per stream, records that pass the stream's
+            schema but that the destination must refuse by its own constraints (a value
+            too long for its column, a constraint of the service): the write checks send
+            them among good ones and expect them back as rejections with reasons.
+        write_tolerances: for a destination whose type system forces it, the narrow,
+            documented tolerance per JSON type (``{"number": "1e-15"}`` for a relative
+            float error, ``{"date-time": "microseconds"}``); every other value must be read
+            back exactly.
+        change_data: for a source, changes the fixture's data between two reads (adds
+            records, updates some, moves some across page boundaries) and returns, per
+            stream, the records added or updated; an incremental read resumed after the
+            change must return exactly those (and nothing missed).
     """
 
     config: dict[str, Any] = attrs.field(converter=_dict)
@@ -323,3 +339,7 @@ class ConformanceFixture:
     url_setting: str | None = None
     read_back: Callable[[ConfiguredStream], list[Record]] | None = None
     cleanup: Callable[[], None] | None = None
+    record_counts: dict[str, int] | None = None
+    refused_records: dict[str, list[Record]] | None = None
+    write_tolerances: dict[str, str] | None = None
+    change_data: Callable[[], dict[str, list[Record]]] | None = None
