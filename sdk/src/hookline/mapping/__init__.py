@@ -14,9 +14,15 @@ against the stream's schema as the earlier steps have shaped it: a field the sch
 not list is a config problem unless the step is marked ``optional``.
 
 Expressions (``compute``, ``filter``) are JMESPath, compiled once: no user text is ever
-evaluated as Python. :func:`compile_validator` checks records against the whole JSON
-Schema (with formats) at batch speed, for the runner's "a record that fails its schema
-goes to the dead-letter store"; a schema it cannot compile raises :class:`SchemaError`.
+evaluated as Python. Their cost is bounded: at most :data:`MAX_EXPRESSION_LENGTH`
+characters and :data:`MAX_EXPRESSION_DEPTH` levels of nesting (config problems when the
+pipeline is loaded); on each record, no value they build may exceed
+:data:`MAX_VALUE_SIZE` and their loops may take at most :data:`MAX_EXPRESSION_STEPS`
+steps (a record past either is rejected with the reason).
+
+:func:`compile_validator` checks records against the whole JSON Schema (with formats) at
+batch speed, for the runner's "a record that fails its schema goes to the dead-letter
+store"; a schema it cannot compile raises :class:`SchemaError`.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ __all__ = [
     "CANONICAL_ORDER",
     "CAST_TYPES",
     "HOOKLINE_FUNCTIONS",
+    "MAX_EXPRESSION_DEPTH",
+    "MAX_EXPRESSION_LENGTH",
+    "MAX_EXPRESSION_STEPS",
+    "MAX_VALUE_SIZE",
     "Cast",
     "Compute",
     "Defaults",
@@ -53,6 +63,12 @@ __all__ = [
 
 from hookline.mapping._expressions import Expression
 from hookline.mapping._functions import HOOKLINE_FUNCTIONS, MappingFunction
+from hookline.mapping._limits import (
+    MAX_EXPRESSION_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    MAX_EXPRESSION_STEPS,
+    MAX_VALUE_SIZE,
+)
 from hookline.mapping._mapper import Mapper, MappingResult, compile_mapping
 from hookline.mapping._models import (
     CANONICAL_ORDER,

@@ -19,9 +19,20 @@ from typing import Any
 import attrs
 import jmespath  # type: ignore[import-untyped,unused-ignore]
 from jmespath import exceptions as jp_exceptions
-from jmespath.visitor import Options, TreeInterpreter  # type: ignore[import-untyped,unused-ignore]
 
 from hookline.mapping._functions import FunctionTable, function_table
+from hookline.mapping._interpreter import CheckedInterpreter
+from hookline.mapping._limits import (
+    MAX_EXPRESSION_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    MAX_VALUE_SIZE,
+    EvaluationRefused,
+    ValueTooLarge,
+    nests_deeper_than,
+    size_of,
+    start_work,
+    tree_depth,
+)
 
 #: A compiled expression: takes the current value (a record), returns the result.
 Evaluator = Callable[[Any], Any]
@@ -56,8 +67,17 @@ class Expression:
         """
         if not isinstance(text, str):
             raise ExpressionError("expected an expression (a string)")
+        if len(text) > MAX_EXPRESSION_LENGTH:
+            raise ExpressionError(
+                f"the expression is {len(text):,} characters long, more than the limit of "
+                f"{MAX_EXPRESSION_LENGTH:,}: {_SPLIT_IT}"
+            )
+        if nests_deeper_than(text, MAX_EXPRESSION_DEPTH):
+            raise ExpressionError(_too_deep(None))
         try:
             tree: Any = jmespath.compile(text).parsed
+        except RecursionError:  # not reached: the scan above refuses deeper nesting first
+            raise ExpressionError(_too_deep(None)) from None
         except jp_exceptions.EmptyExpressionError:
             raise ExpressionError("empty expression: write one, such as lower(email)") from None
         except jp_exceptions.LexerError as exc:
@@ -73,6 +93,9 @@ class Expression:
                 f"invalid expression: unexpected {exc.token_value!r} "
                 f"at column {exc.lex_position + 1}"
             ) from None
+        depth = tree_depth(tree)
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(_too_deep(depth))
         _check_calls(tree, table or function_table())
         return cls(text, tree)
 
@@ -80,6 +103,22 @@ class Expression:
     def field(self) -> str | None:
         """The field name when the whole expression is one field reference, else ``None``."""
         return self.tree["value"] if self.tree["type"] == "field" else None
+
+
+_SPLIT_IT = (
+    "compute its parts as fields of their own first (each compute field can use the ones before it)"
+)
+
+
+def _too_deep(depth: int | None) -> str:
+    if depth:
+        levels = f"{depth} levels deep, more than the limit of {MAX_EXPRESSION_DEPTH}"
+    else:
+        levels = f"more than {MAX_EXPRESSION_DEPTH} levels deep, the limit"
+    return (
+        f"the expression nests {levels} (a level is a bracket, a function call, a !, a "
+        f"projection or an operand of a chain of ||, && or |): {_SPLIT_IT}"
+    )
 
 
 def _check_calls(node: dict[str, Any], table: FunctionTable) -> None:
@@ -100,6 +139,8 @@ def _check_calls(node: dict[str, Any], table: FunctionTable) -> None:
 
 def describe_error(exc: Exception) -> str:
     """Say in a few words why evaluating an expression failed, without any value in it."""
+    if isinstance(exc, EvaluationRefused):
+        return str(exc)
     if isinstance(exc, jp_exceptions.JMESPathTypeError):
         expected = " or ".join(exc.expected_types) if exc.expected_types else "another type"
         return f"{exc.function_name}() expected {expected}, got {exc.actual_type}"
@@ -135,6 +176,7 @@ def is_false(value: Any) -> bool:
     return value is None or value is False or value == "" or value == [] or value == {}
 
 
+_LIMIT = MAX_VALUE_SIZE
 _ORDERING = {"lt": operator.lt, "gt": operator.gt, "lte": operator.le, "gte": operator.ge}
 
 
@@ -143,11 +185,22 @@ class Compiler:
 
     def __init__(self, table: FunctionTable) -> None:
         self.table = table
-        self.interpreter = TreeInterpreter(Options(custom_functions=table.functions))
+        self.interpreter = CheckedInterpreter(table.functions)
+        self._handed_over = 0  # how many subtrees were left to the interpreter
 
     def compile(self, expression: Expression) -> Evaluator:
         """Return a function of the current value that evaluates ``expression``."""
-        return self._node(expression.tree)
+        handed_over = self._handed_over
+        evaluate = self._node(expression.tree)
+        if self._handed_over == handed_over:
+            return evaluate  # all compiled: no loops, nothing to count
+
+        def counted(value: Any) -> Any:
+            # The interpreted parts count their work for this one record.
+            start_work()
+            return evaluate(value)
+
+        return counted
 
     def _node(self, node: dict[str, Any]) -> Evaluator:
         method = getattr(self, "_" + node["type"], None)
@@ -157,6 +210,7 @@ class Compiler:
         return result
 
     def _interpreted(self, node: dict[str, Any]) -> Evaluator:
+        self._handed_over += 1
         visit: Any = self.interpreter.visit
 
         def interpreted(value: Any) -> Any:
@@ -285,15 +339,50 @@ class Compiler:
         items = tuple(self._node(child) for child in node["children"])
 
         def select_list(value: Any) -> Any:
-            return None if value is None else [item(value) for item in items]
+            if value is None:
+                return None
+            # The size is counted as the items come, so that no more than the limit is
+            # ever held: strings and scalars cheaply, arrays and objects by a bounded walk.
+            result = []
+            used = 1
+            for item in items:
+                found = item(value)
+                kind = type(found)
+                if kind is str:
+                    used += len(found)
+                elif kind is list or kind is dict:
+                    used += size_of(found, _LIMIT - used)
+                else:
+                    used += 1
+                if used > _LIMIT:
+                    raise ValueTooLarge("a [...] list")
+                result.append(found)
+            return result
 
         return select_list
 
     def _multi_select_dict(self, node: dict[str, Any]) -> Evaluator:
         pairs = tuple((c["value"], self._node(c["children"][0])) for c in node["children"])
+        keys = sum(len(key) for key, _ in pairs)
 
         def select_dict(value: Any) -> Any:
-            return None if value is None else {key: item(value) for key, item in pairs}
+            if value is None:
+                return None
+            result = {}
+            used = 1 + keys
+            for key, item in pairs:
+                found = item(value)
+                kind = type(found)
+                if kind is str:
+                    used += len(found)
+                elif kind is list or kind is dict:
+                    used += size_of(found, _LIMIT - used)
+                else:
+                    used += 1
+                if used > _LIMIT:
+                    raise ValueTooLarge("an {...} object")
+                result[key] = found
+            return result
 
         return select_dict
 

@@ -4,19 +4,22 @@ A function is declared once as a :class:`MappingFunction`. From the declarations
 module builds two things: a :class:`jmespath.functions.Functions` subclass (used by the
 reference interpreter for the rare nodes the fast compiler leaves to it), and a
 :class:`FunctionTable` that the fast compiler uses to call a function with its argument
-types checked from precomputed sets, exactly as JMESPath checks them.
+types checked from precomputed sets, exactly as JMESPath checks them. hookline's own
+functions, and the JMESPath ones it replaces to bound what they build or keep numbers
+exact (``join``, ``to_string``, ``to_number``, ``map``, ``merge``, ``sum``, ``avg``), are
+in :mod:`._sized`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 import jmespath.functions  # type: ignore[import-untyped,unused-ignore]
 from jmespath import exceptions as jp_exceptions
+
+from hookline.mapping import _sized
 
 #: The argument and result types a function declaration may name (JMESPath's own names).
 ARGUMENT_TYPES = ("any", "string", "number", "boolean", "array", "object", "null")
@@ -85,63 +88,22 @@ class MappingFunction:
         return result
 
 
-def text_form(value: Any) -> str:
-    """Return the text form of a value: strings as they are, anything else as compact JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def _lower(value: str | None) -> str | None:
-    return None if value is None else value.lower()
-
-
-def _upper(value: str | None) -> str | None:
-    return None if value is None else value.upper()
-
-
-def _trim(value: str | None) -> str | None:
-    return None if value is None else value.strip()
-
-
-def _concat(*values: Any) -> str:
-    return "".join(text_form(v) for v in values if v is not None)
-
-
-def _split(value: str | None, separator: str) -> list[str] | None:
-    if value is None:
-        return None
-    return value.split(separator) if separator else list(value)
-
-
-def _replace(value: str | None, old: str, new: str) -> str | None:
-    if value is None:
-        return None
-    return value.replace(old, new) if old else value
-
-
-def _sha256(value: Any) -> str | None:
-    if value is None:
-        return None
-    return hashlib.sha256(text_form(value).encode("utf-8")).hexdigest()
-
-
 #: The functions hookline adds to JMESPath's built-in ones.
 HOOKLINE_FUNCTIONS: tuple[MappingFunction, ...] = (
-    MappingFunction("lower", _lower, ["string|null"], returns=["string", "null"],
+    MappingFunction("lower", _sized.lower, ["string|null"], returns=["string", "null"],
                     description="the string in lowercase; null stays null"),
-    MappingFunction("upper", _upper, ["string|null"], returns=["string", "null"],
+    MappingFunction("upper", _sized.upper, ["string|null"], returns=["string", "null"],
                     description="the string in uppercase; null stays null"),
-    MappingFunction("trim", _trim, ["string|null"], returns=["string", "null"],
+    MappingFunction("trim", _sized.trim, ["string|null"], returns=["string", "null"],
                     description="the string without leading and trailing whitespace"),
-    MappingFunction("concat", _concat, ["any"], variadic=True, returns="string",
+    MappingFunction("concat", _sized.concat, ["any"], variadic=True, returns="string",
                     description="the text forms of the arguments, joined; nulls are skipped"),
-    MappingFunction("split", _split, ["string|null", "string"], returns=["array", "null"],
+    MappingFunction("split", _sized.split, ["string|null", "string"], returns=["array", "null"],
                     description="the string cut at each separator (an empty one: characters)"),
-    MappingFunction("replace", _replace, ["string|null", "string", "string"],
+    MappingFunction("replace", _sized.replace, ["string|null", "string", "string"],
                     returns=["string", "null"],
                     description="the string with every occurrence of old replaced by new"),
-    MappingFunction("sha256", _sha256, ["any"], returns=["string", "null"],
+    MappingFunction("sha256", _sized.sha256, ["any"], returns=["string", "null"],
                     description="hex SHA-256 of the text form, unsalted (not for personal "
                     "data: use the hash step)"),
 )  # fmt: skip
@@ -298,8 +260,13 @@ class FunctionTable:
                 raise ValueError(f"function {function.name}() is already defined: rename it")
             declared[function.name] = function
         methods: dict[str, Any] = {}
+        base: dict[str, dict[str, Any]] = jmespath.functions.Functions.FUNCTION_TABLE
+        for name, impl in _sized.REPLACED.items():
+            # JMESPath's own, replaced by versions that bound what they build or keep
+            # numbers exact; same name, same arguments.
+            methods["_func_" + name] = _method(impl, base[name]["signature"])
         for function in declared.values():
-            methods["_func_" + function.name] = _method(function)
+            methods["_func_" + function.name] = _method(function.impl, function.signature())
         # A subclass built from declarations: the metaclass collects the ``_func_`` methods.
         cls = type("HooklineFunctions", (jmespath.functions.Functions,), methods)
         self.functions = cls()
@@ -308,7 +275,12 @@ class FunctionTable:
         for name, entry in table.items():
             own = declared.get(name)
             returns = own.returns if own else _BUILTIN_RETURNS.get(name)
-            impl = own.impl if own else _bound(self.functions, entry["function"])
+            if own is not None:
+                impl = own.impl
+            elif name in _sized.REPLACED:
+                impl = _sized.REPLACED[name]
+            else:
+                impl = _bound(self.functions, entry["function"])
             self._calls[name] = _Call(
                 name, impl, entry["signature"], returns, self.functions.call_function
             )
@@ -323,13 +295,11 @@ class FunctionTable:
         return sorted(self._calls)
 
 
-def _method(function: MappingFunction) -> Any:
-    impl = function.impl
-
+def _method(impl: Callable[..., Any], signature: list[dict[str, Any]]) -> Any:
     def method(self: Any, *args: Any) -> Any:
         return impl(*args)
 
-    method.signature = function.signature()  # type: ignore[attr-defined]
+    method.signature = signature  # type: ignore[attr-defined]
     return method
 
 

@@ -16,9 +16,8 @@ from typing import Any
 
 import attrs
 
-from hookline.mapping._casts import CASTS, CastFailure, shown
+from hookline.mapping._casts import CASTS, EXACT_FLOAT, CastFailure, shown
 from hookline.mapping._expressions import Compiler, Expression, describe_error, is_false
-from hookline.mapping._functions import text_form
 from hookline.mapping._models import (
     Cast,
     Compute,
@@ -35,6 +34,7 @@ from hookline.mapping._models import (
     Trim,
     Upper,
 )
+from hookline.mapping._sized import text_form
 from hookline.models import Record
 from hookline.secrets import MASK
 
@@ -42,6 +42,9 @@ Drops = list[tuple[int, "str | None"]]
 BatchStep = Callable[[list[Record]], "Drops | None"]
 
 _MISSING = object()
+#: Why ``hash`` or ``mask`` set a record aside: its value has no text form (an integer of
+#: more digits than Python writes, a value nested too deep). The value is never shown.
+_UNWRITABLE = "the value cannot be written as text"
 
 
 @attrs.frozen
@@ -155,6 +158,8 @@ def _cast_one(field: str, kind: str, sensitive: bool) -> BatchStep:
 
     if kind == "number":
         failure = CastFailure("a number")
+        exact = CASTS["number"][0]
+        assert EXACT_FLOAT == 9007199254740992  # the bounds written out below
 
         def cast_number(records: list[Record]) -> Drops | None:
             drops: Drops | None = None
@@ -163,20 +168,27 @@ def _cast_one(field: str, kind: str, sensitive: bool) -> BatchStep:
                 value_type = type(value)
                 if value is None or value_type is float or value_type is int:
                     continue
+                problem = failure
                 if value_type is str and "_" not in value:
                     try:
                         number = float(value)
                     except ValueError:
                         pass
                     else:
-                        if number - number == 0:
+                        # Finite, and below 2**53, where a float lost no whole digit.
+                        if -9007199254740992.0 < number < 9007199254740992.0:
                             record[field] = number
                             continue
+                        try:  # beyond (or not finite): read exactly
+                            record[field] = exact(value)
+                            continue
+                        except CastFailure as exc:
+                            problem = exc
                 elif isinstance(value, (int, float)) and not isinstance(value, bool):
                     continue
                 if drops is None:
                     drops = []
-                drops.append((index, reason(value, failure)))
+                drops.append((index, reason(value, problem)))
             return drops
 
         return cast_number
@@ -255,18 +267,42 @@ def _filter(step: Filter, ctx: Context) -> list[BatchStep]:
     return [filter_]
 
 
+def _position(record: Record, records: list[Record], start: int) -> int:
+    """The index of ``record`` itself (not an equal one) in ``records``, from ``start``."""
+    for index in range(start, len(records)):
+        if records[index] is record:
+            return index
+    raise AssertionError("the record is not in the list")  # pragma: no cover
+
+
 def _hash(step: Hash, ctx: Context) -> list[BatchStep]:
     assert ctx.salt is not None  # the parser and compiler refuse a hash without a salt
     salted = hashlib.sha256(ctx.salt)
 
     def one(field: str) -> BatchStep:
-        def hash_(records: list[Record]) -> None:
-            for record in records:
-                value = record.get(field)
-                if value is not None:
-                    digest = salted.copy()
-                    digest.update((value if isinstance(value, str) else text_form(value)).encode())
-                    record[field] = digest.hexdigest()
+        unwritable = f"hash {field}: {_UNWRITABLE}"
+
+        def hash_(records: list[Record]) -> Drops | None:
+            # The loop is the plain one; a record whose value has no text form ends it,
+            # is set aside, and the loop goes on after it.
+            drops: Drops | None = None
+            start = 0
+            while True:
+                record: Record = {}
+                try:
+                    for record in records[start:] if start else records:
+                        value = record.get(field)
+                        if value is not None:
+                            digest = salted.copy()
+                            text = value if isinstance(value, str) else text_form(value)
+                            digest.update(text.encode())
+                            record[field] = digest.hexdigest()
+                    return drops
+                except (ValueError, RecursionError):
+                    start = _position(record, records, start)
+                    drops = drops or []
+                    drops.append((start, unwritable))
+                    start += 1
 
         return hash_
 
@@ -284,11 +320,24 @@ def mask_value(value: Any, shown_chars: int) -> str:
 
 def _mask(step: Mask, ctx: Context) -> list[BatchStep]:
     def one(field: str, count: int) -> BatchStep:
-        def mask(records: list[Record]) -> None:
-            for record in records:
-                value = record.get(field)
-                if value is not None:
-                    record[field] = mask_value(value, count)
+        unwritable = f"mask {field}: {_UNWRITABLE}"
+
+        def mask(records: list[Record]) -> Drops | None:
+            drops: Drops | None = None
+            start = 0
+            while True:
+                record: Record = {}
+                try:
+                    for record in records[start:] if start else records:
+                        value = record.get(field)
+                        if value is not None:
+                            record[field] = mask_value(value, count)
+                    return drops
+                except (ValueError, RecursionError):
+                    start = _position(record, records, start)
+                    drops = drops or []
+                    drops.append((start, unwritable))
+                    start += 1
 
         return mask
 
