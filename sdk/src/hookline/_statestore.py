@@ -94,6 +94,8 @@ class StateStore:
         self.directory = directory
         self.path = directory / "state.db"
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         try:
             directory.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
@@ -116,8 +118,16 @@ class StateStore:
         try:
             db: sqlite3.Connection | None = getattr(self._local, "db", None)
             if db is None:
-                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                # Each thread uses only its own; close() may end them all from one thread.
+                db = sqlite3.connect(
+                    self.path,
+                    timeout=BUSY_TIMEOUT,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
                 self._local.db = db
+                with self._opened_lock:
+                    self._opened.append(db)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
             yield db
@@ -312,11 +322,13 @@ class StateStore:
         ]
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
+        """Close every connection the store opened, in every thread (call it once the
+        threads that used the store are done)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
             db.close()
-            self._local.db = None
+        self._local = threading.local()
 
 
 def _merge_summary(db: sqlite3.Connection, run_id: int, update: Mapping[str, Any]) -> None:
