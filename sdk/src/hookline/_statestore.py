@@ -128,7 +128,7 @@ class StateStore:
                 self._local.db = db
                 with self._opened_lock:
                     self._opened.append(db)
-                db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(db)
                 db.execute("PRAGMA synchronous=FULL")
             yield db
         except sqlite3.DatabaseError as exc:
@@ -434,6 +434,31 @@ def migrate(db: sqlite3.Connection, path: Path | str = "state.db") -> int:
             _roll_back(db)
             raise
     return found
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the database in WAL mode, waiting while other connections hold it.
+
+    Switching a database of an earlier hookline (rollback journal) to WAL needs it to
+    itself, and SQLite reports "locked" at once rather than calling its busy handler
+    when another connection opens it at the same moment; so wait here, as for any lock.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            (mode,) = db.execute("PRAGMA journal_mode").fetchone()
+            if str(mode).lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY or (
+                "locked" in str(exc)
+            )
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def _refuse_newer(version: int, path: Path | str) -> None:
