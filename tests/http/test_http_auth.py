@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -323,23 +323,30 @@ def test_each_static_auth_reads_the_shop(shop: FakeShop, mode: str, auth: httpx.
     assert sync(shop, auth) == ALL_IDS
 
 
+# Each auth is made inside its test: a Secret registers itself when made, and another test
+# in the same process may forget every registered secret before this one runs.
 @pytest.mark.parametrize(
-    ("mode", "auth", "hint"),
+    ("mode", "make_auth", "hint"),
     [
-        ("api_key", ApiKeyAuth(Secret("wrong-secret-value-1234")), "setting 'api_key'"),
+        ("api_key", lambda: ApiKeyAuth(Secret("wrong-secret-value-1234")), "setting 'api_key'"),
         (
             "api_key_query",
-            ApiKeyAuth(Secret("wrong-secret-value-1234"), name="api_key", location="query"),
+            lambda: ApiKeyAuth(Secret("wrong-secret-value-1234"), name="api_key", location="query"),
             "setting 'api_key'",
         ),
-        ("basic", BasicAuth("shopuser", Secret("wrong-secret-value-1234")), "'password'"),
-        ("bearer", BearerAuth(Secret("wrong-secret-value-1234")), "setting 'token'"),
+        ("basic", lambda: BasicAuth("shopuser", Secret("wrong-secret-value-1234")), "'password'"),
+        ("bearer", lambda: BearerAuth(Secret("wrong-secret-value-1234")), "setting 'token'"),
     ],
 )
 def test_wrong_static_credentials_fail_clearly(
-    shop: FakeShop, mode: str, auth: httpx.Auth, hint: str, caplog: pytest.LogCaptureFixture
+    shop: FakeShop,
+    mode: str,
+    make_auth: Callable[[], httpx.Auth],
+    hint: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     shop.auth = mode
+    auth = make_auth()
     with caplog.at_level(logging.DEBUG), pytest.raises(AuthError) as caught:
         sync(shop, auth)
     assert hint in str(caught.value) and "401 Unauthorized" in str(caught.value)

@@ -39,7 +39,7 @@ def entry(ident: str, **changes: Any) -> dict[str, Any]:
     evidence = {
         "status": "accepted",
         "date": "2025-01-15T10:00:00Z",
-        "suite_version": "1",
+        "suite_version": "2",
         "hookline_version": "0.1.0",
         "level": "bronze",
         "passed": ["describe.identity", "check.passes"],
@@ -99,7 +99,18 @@ def sample_index() -> dict[str, Any]:
                         "properties": {"path": {"type": "string", "format": "path"}},
                     },
                 },
-                evidence={"level": "gold"},
+                evidence={
+                    "level": "gold",
+                    "artifact": {
+                        "filename": "hookline_sqlite-1.0.0-py3-none-any.whl",
+                        "sha256": "cd" * 32,
+                    },
+                    "not_applicable": [
+                        {"name": "faults.timeout", "reason": "talks to no network service"},
+                        {"name": "secrets.no_leak", "reason": f"no secret settings {EVIL}"},
+                    ],
+                    "write_modes_proven": ["append", "upsert"],
+                },
             ),
             entry(
                 "crm-rest",
@@ -113,7 +124,7 @@ def sample_index() -> dict[str, Any]:
                     "config_schema": crm_settings,
                     "secret_settings": ["$.token", "$.auth.api_key"],
                 },
-                evidence={"level": "silver"},
+                evidence={"level": "silver", "not_applicable": [], "write_modes_proven": []},
             ),
             entry("files", description="CSV and JSON Lines files.", categories=["files"]),
             entry(
@@ -177,6 +188,27 @@ def test_html_escapes_and_marks() -> None:
     assert re.search(r'data-setting="base_url">.*?required', crm)
     assert "api.crm.example" in crm
     assert "index schema version 1 · 4 connectors" in page
+
+
+def test_a_card_says_what_its_level_does_not_prove() -> None:
+    page = render_catalog(sample_index())
+    sqlite = card(page, "sqlite")
+    assert (
+        '<dt>Not proven (not applicable)</dt><dd><ul class="not-proven">'
+        "<li><code>faults.timeout</code>: talks to no network service</li>"
+        "<li><code>secrets.no_leak</code>: no secret settings "
+        "&lt;script&gt;alert(1)&lt;/script&gt;</li></ul></dd>"
+    ) in sqlite
+    assert "<dt>Write modes proven</dt><dd><code>append</code>, <code>upsert</code></dd>" in sqlite
+    assert "<code>hookline_sqlite-1.0.0-py3-none-any.whl</code>" in sqlite
+    assert f'title="sha256:{"cd" * 32}">sha256:{"cd" * 8}…' in sqlite
+    crm = card(page, "crm-rest")
+    assert "<dt>Not proven (not applicable)</dt><dd>nothing: every check applied</dd>" in crm
+    assert "<dt>Write modes proven</dt><dd>none</dd>" in crm
+    files = card(page, "files")  # a source from before these were recorded
+    assert "<dt>Not proven (not applicable)</dt><dd>not recorded</dd>" in files
+    assert "Write modes proven" not in files, "a source writes nothing"
+    assert "not recorded: the installed wheel cannot be verified" in files
 
 
 # --- in the browser ---------------------------------------------------------------------

@@ -6,8 +6,10 @@ Nothing is installed here; the real installs are in test_registry_installs.py.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from hookline.registry._entries import read_entries, write_entry
 from support.http_server import HttpServer, Received, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The bytes of the acmecrm wheel the test registry's evidence speaks for.
+WHEEL = b"the acmecrm wheel that was validated"
+WHEEL_NAME = "hookline_acmecrm-2.0.0-py3-none-any.whl"
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -45,15 +50,17 @@ def registry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     directory = tmp_path / "registry"
     shutil.copytree(ROOT / "registry" / "entries", directory / "entries")
     rest = next(e for e in read_entries(directory) if e["id"] == "rest")
-    write_entry(
-        directory,
-        _entry(
-            rest,
-            "acmecrm",
-            categories=["crm", "sales"],
-            description="Customers and deals from Acme CRM.",
-        ),
+    acmecrm = _entry(
+        rest,
+        "acmecrm",
+        categories=["crm", "sales"],
+        description="Customers and deals from Acme CRM.",
     )
+    acmecrm["evidence"] = {
+        **acmecrm["evidence"],
+        "artifact": {"filename": WHEEL_NAME, "sha256": hashlib.sha256(WHEEL).hexdigest()},
+    }
+    write_entry(directory, acmecrm)
     broken = _entry(rest, "shakycrm", categories=["crm"], description="Flaky CRM.")
     broken["evidence"] = {
         **broken["evidence"],
@@ -200,25 +207,38 @@ def test_an_invalid_index_is_refused_clearly(
     assert code == 1 and "no registry index at" in err
 
 
-def test_an_install_that_does_not_load_fails_and_says_how_to_remove_it(
-    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import subprocess
-
+def _fake_pip(
+    monkeypatch: pytest.MonkeyPatch, served: bytes, loads: str | None = None
+) -> list[list[str]]:
+    """Stand in for pip: a download puts a wheel made of ``served`` where it is asked to."""
     import hookline.registry._install as installing
 
     calls: list[list[str]] = []
 
     def pip(args: list[str]) -> subprocess.CompletedProcess[str]:
         calls.append(args)
+        if args[0] == "download":
+            (Path(args[args.index("-d") + 1]) / WHEEL_NAME).write_bytes(served)
         return subprocess.CompletedProcess(args, 0, "", "")
 
     monkeypatch.setattr(installing, "_pip", pip)
-    monkeypatch.setattr(installing, "load_problem", lambda _: "import failed: no module acme")
+    monkeypatch.setattr(installing, "load_problem", lambda _: loads)
+    return calls
+
+
+def test_an_install_that_does_not_load_fails_and_says_how_to_remove_it(
+    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _fake_pip(monkeypatch, WHEEL, loads="import failed: no module acme")
     code, _, err = _run(
         capsys, "install", "acmecrm", "--registry", str(registry), "--find-links", "/wheels"
     )
-    assert calls == [["install", "hookline-acmecrm==2.0.0", "--find-links", "/wheels"]]
+    download, install = calls
+    assert download[:5] == ["download", "--no-deps", "--only-binary", ":all:", "-d"]
+    assert download[6:] == ["hookline-acmecrm==2.0.0", "--find-links", "/wheels"]
+    assert install == ["install", f"{download[5]}/{WHEEL_NAME}", "--find-links", "/wheels"], (
+        "the very wheel that was verified is installed"
+    )
     assert code == 1
     assert "does not load: import failed: no module acme" in err
     assert "`hookline uninstall acmecrm` removes it" in err
@@ -257,3 +277,81 @@ def test_validate_refuses_what_cannot_be_installed(
     assert "is neither a project directory, a wheel, nor a requirement" in err
     code, _, err = _run(capsys, "registry", "validate", str(tmp_path / "x.whl"))
     assert code == 2 and "no wheel file" in err
+
+
+def test_install_refuses_a_wheel_that_is_not_the_one_validated(
+    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _fake_pip(monkeypatch, b"same name and version, other bytes")
+    code, out, err = _run(capsys, "install", "acmecrm", "--registry", str(registry))
+    assert code == 1 and out == ""
+    assert [c[0] for c in calls] == ["download"], "nothing is installed"
+    (line,) = [line for line in err.splitlines() if line.startswith("error:")]
+    expected = hashlib.sha256(WHEEL).hexdigest()
+    actual = hashlib.sha256(b"same name and version, other bytes").hexdigest()
+    assert line.startswith(
+        "error: acmecrm: the wheel pip resolves for hookline-acmecrm==2.0.0 "
+        f"({WHEEL_NAME}, sha256 {actual}) is not the one the registry validated "
+        f"({WHEEL_NAME}, sha256 {expected})"
+    )
+    assert "`hookline registry validate hookline-acmecrm==2.0.0`" in line
+    assert line.endswith("pass --allow-unverified to install it anyway")
+
+
+def test_allow_unverified_installs_a_mismatching_wheel_with_a_warning(
+    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _fake_pip(monkeypatch, b"other bytes")
+    code, out, err = _run(
+        capsys, "install", "acmecrm", "--registry", str(registry), "--allow-unverified"
+    )
+    assert code == 0, err
+    assert [c[0] for c in calls] == ["download", "install"]
+    assert "WARNING: installing without verification: acmecrm: the wheel pip resolves" in err
+    assert "NOT verified by the registry" in out
+    code, out, err = _run(
+        capsys, "install", "acmecrm", "--registry", str(registry), "--allow-unverified", "--json"
+    )
+    data = json.loads(out)
+    assert (data["verified"], data["level"]) == (False, "none")
+    assert data["warnings"] == [
+        line.removeprefix("WARNING: ") for line in err.splitlines() if "WARNING" in line
+    ]
+
+
+def test_install_does_not_call_a_wheel_without_a_recorded_digest_verified(
+    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = registry / "entries" / "acmecrm.json"
+    data = json.loads(path.read_text())
+    del data["evidence"]["artifact"]
+    write_entry(registry, data)
+    code, _, _ = _run(capsys, "registry", "build", "--registry-dir", str(registry))
+    assert code == 0
+    calls = _fake_pip(monkeypatch, WHEEL)
+    code, _, err = _run(capsys, "install", "acmecrm", "--registry", str(registry))
+    assert code == 1 and calls == []
+    assert (
+        "error: acmecrm's registry evidence records no wheel digest, so the wheel pip resolves "
+        "for hookline-acmecrm==2.0.0 cannot be checked against the one tested" in err
+    )
+    code, out, err = _run(
+        capsys, "install", "acmecrm", "--registry", str(registry), "--allow-unverified"
+    )
+    assert code == 0 and [c[0] for c in calls] == ["install"]
+    assert calls[0][1] == "hookline-acmecrm==2.0.0"
+    assert "WARNING: installing without verification: acmecrm's registry evidence" in err
+    assert "NOT verified" in out
+
+
+def test_install_of_the_validated_wheel_is_verified(
+    registry: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _fake_pip(monkeypatch, WHEEL)
+    code, out, err = _run(capsys, "install", "acmecrm", "--registry", str(registry), "--json")
+    assert code == 0, err
+    assert "WARNING" not in err
+    assert [c[0] for c in calls] == ["download", "install"]
+    data = json.loads(out)
+    level = json.loads((registry / "entries" / "acmecrm.json").read_text())["evidence"]["level"]
+    assert (data["verified"], data["level"], data["warnings"]) == (True, level, [])

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hookline.conformance._registry import all_checks
 from hookline.host import open_connector
 from hookline.registry import entry_problems, index_problems
 from hookline.registry._build import CATALOG_FILE, INDEX_FILE, index_data
@@ -51,7 +52,10 @@ def test_every_first_party_connector_has_an_accepted_gold_entry(
         assert evidence["level"] == "gold"
         assert evidence["failed"] == [] and evidence["reasons"] == [] and evidence["hazards"] == []
         assert evidence["report_digest"].startswith("sha256:")
-        assert len(evidence["passed"]) + len(evidence["skipped"]) == 26
+        assert len(evidence["passed"]) + len(evidence["skipped"]) == len(all_checks())
+        wheel = evidence["artifact"]["filename"]
+        assert wheel.startswith(f"{distribution.replace('-', '_')}-{entry['package']['version']}-")
+        assert {c["name"] for c in evidence["not_applicable"]} <= set(evidence["skipped"])
 
 
 @pytest.mark.parametrize("connector_id", sorted(_first_party()))
@@ -96,6 +100,11 @@ def test_the_bundled_index_is_the_registry_index() -> None:
         (lambda e: e["evidence"].update(report_digest="md5:00"), "does not match"),
         (lambda e: e.update(extra=1), "Additional properties are not allowed"),
         (lambda e: e["metadata"].update(kind="sink"), "'sink' is not one of"),
+        (lambda e: e["evidence"]["artifact"].update(sha256="sha256:00"), "does not match"),
+        (lambda e: e["evidence"]["artifact"].update(filename="x.tar.gz"), "does not match"),
+        (lambda e: e["evidence"]["artifact"].pop("sha256"), "'sha256' is a required property"),
+        (lambda e: e["evidence"]["not_applicable"].append({"name": "x"}), "'reason' is a required"),
+        (lambda e: e["evidence"].update(write_modes_proven=["upsert"] * 2), "non-unique"),
     ],
 )
 def test_the_schema_refuses_a_broken_entry(

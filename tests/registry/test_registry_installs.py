@@ -3,11 +3,13 @@
 Wheels of connectors made from the template are served from a local directory (pip
 --find-links): a good one, one with a defect, one that installs a .pth file and one whose
 entry point shadows the registry's `files`. Each is validated in a fresh environment;
-the good one is then installed by id into another fresh environment and run there.
+the good one is then installed by id into another fresh environment and run there, after
+a tampered wheel of it (same name and version, other bytes) is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -44,6 +46,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     good = _bake(work, "goodconn")
     build_wheel(good, served)
 
+    tampered = _bake(work / "tampered", "goodconn")
+    connector = tampered / "src" / "hookline_goodconn" / "connector.py"
+    connector.write_text(connector.read_text() + "\nTAMPERED = True\n")
+    build_wheel(tampered, work / "tampered")
+
     defect = _bake(work, "badconn")
     connector = defect / "src" / "hookline_badconn" / "connector.py"
     text = connector.read_text()
@@ -65,7 +72,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     build_wheel(shadow, served)
 
     wheelhouse = build_wheelhouse(work / "wheelhouse")
-    return {"served": served, "wheelhouse": wheelhouse}
+    return {"served": served, "tampered": work / "tampered", "wheelhouse": wheelhouse}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +83,9 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def _validate(target: str, registry: Path, wheels: dict[str, Path]) -> tuple[int, dict[str, Any]]:
+def _validate(
+    target: str, registry: Path, wheels: dict[str, Path], *extra: str
+) -> tuple[int, dict[str, Any]]:
     done = run(
         [
             sys.executable,
@@ -97,6 +106,7 @@ def _validate(target: str, registry: Path, wheels: dict[str, Path]) -> tuple[int
             "--timeout",
             "600",
             "--json",
+            *extra,
         ]
     )
     assert done.stdout, done.stderr
@@ -104,10 +114,18 @@ def _validate(target: str, registry: Path, wheels: dict[str, Path]) -> tuple[int
 
 
 @pytest.fixture(scope="module")
-def validated(registry: Path, wheels: dict[str, Path]) -> dict[str, tuple[int, dict[str, Any]]]:
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the good connector's validation keeps its environment and report."""
+    return tmp_path_factory.mktemp("kept")
+
+
+@pytest.fixture(scope="module")
+def validated(
+    registry: Path, wheels: dict[str, Path], kept: Path
+) -> dict[str, tuple[int, dict[str, Any]]]:
     served = wheels["served"]
     return {
-        "good": _validate("hookline-goodconn==0.1.0", registry, wheels),
+        "good": _validate("hookline-goodconn==0.1.0", registry, wheels, "--keep", str(kept)),
         "defect": _validate(str(next(served.glob("hookline_badconn-*.whl"))), registry, wheels),
         "startup": _validate("hookline-pthconn", registry, wheels),
         "shadow": _validate("hookline-files-fork", registry, wheels),
@@ -131,6 +149,30 @@ def test_a_good_connector_is_accepted_with_its_evidence(
     assert "write.round_trip" in evidence["passed"] and evidence["failed"] == []
     assert evidence["report_digest"].startswith("sha256:")
     assert entry["metadata"]["kind"] == "both"
+
+
+def test_the_evidence_names_the_wheel_tested_and_what_was_not_proven(
+    validated: dict[str, tuple[int, dict[str, Any]]],
+    registry: Path,
+    wheels: dict[str, Path],
+    kept: Path,
+) -> None:
+    served = wheels["served"]
+    for case, name in (("good", "goodconn"), ("defect", "badconn")):
+        (wheel,) = served.glob(f"hookline_{name}-*.whl")
+        artifact = json.loads((registry / "entries" / f"{name}.json").read_text())["evidence"][
+            "artifact"
+        ]
+        assert validated[case][1]["artifact"] == artifact
+        assert artifact == {
+            "filename": wheel.name,
+            "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        }, "the digest is of the exact wheel downloaded (goodconn) or given (badconn)"
+    evidence = json.loads((registry / "entries" / "goodconn.json").read_text())["evidence"]
+    report = json.loads((kept / "conformance-goodconn.json").read_text())
+    assert evidence["not_applicable"] == report["not_applicable"]
+    assert {c["name"] for c in evidence["not_applicable"]} <= set(evidence["skipped"])
+    assert evidence.get("write_modes_proven") == report.get("write_modes_proven")
 
 
 def test_a_defective_connector_is_rejected_with_its_reasons(
@@ -190,6 +232,19 @@ def test_install_by_id_into_a_fresh_environment_and_run_it(
     refused = env.hookline("install", "badconn", *where, *pip)
     assert refused.returncode == 1
     assert "badconn has no passing validation" in refused.stderr
+
+    (good,) = wheels["served"].glob("hookline_goodconn-*.whl")
+    (bad,) = wheels["tampered"].glob("hookline_goodconn-*.whl")
+    assert good.name == bad.name and good.read_bytes() != bad.read_bytes()
+    tampered = ["--no-index", "--find-links", str(bad.parent), *pip[1:]]
+    refused = env.hookline("install", "goodconn", *where, *tampered)
+    assert refused.returncode == 1, refused.stdout
+    assert (
+        f"goodconn: the wheel pip resolves for hookline-goodconn==0.1.0 ({bad.name}, sha256 "
+        f"{hashlib.sha256(bad.read_bytes()).hexdigest()}) is not the one the registry "
+        f"validated ({good.name}, sha256 {hashlib.sha256(good.read_bytes()).hexdigest()})"
+    ) in refused.stderr
+    assert json.loads(env.hookline("connectors", "--json").stdout) == [], "nothing installed"
 
     installed = env.hookline("install", "goodconn", *where, *pip)
     assert installed.returncode == 0, installed.stderr

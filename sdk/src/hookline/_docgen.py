@@ -145,6 +145,23 @@ def checks_page() -> str:
     for level in LEVELS:
         phases = [phase for phase, at in PHASE_LEVELS.items() if at == level]
         lines.append(f"| {level} | {', '.join(phases)} |")
+    lines += [
+        "",
+        "A level says what was proven, and the report says what it does not cover:",
+        "",
+        "- a check that does not apply (no network service, not a destination, a write "
+        "mode not declared) holds no level back, and the summary, the JSON report "
+        "(`not_applicable`) and the registry's catalog card list it as not proven;",
+        "- gold for a connector that talks to a network needs the fault checks to have "
+        "run (the fixture's `url_setting`); gold for a source needs `record_counts` "
+        "(`read.complete`) and, with incremental streams, `change_data` "
+        "(`incremental.changes_read`): a skip for want of these holds back gold only "
+        '(`"holds_back": "gold"` in the report);',
+        "- a destination's report and catalog card name the write modes proven "
+        "(`write_modes_proven`);",
+        "- every check runs under a record cap and a time limit (`--max-records`, "
+        "`--time-limit`); a check that hits either fails saying so.",
+    ]
     lines += ["", "## Checks", "", "| check | level | what it proves |", "|---|---|---|"]
     for item in all_checks():
         lines.append(f"| `{item.name}` | {item.level} | {item.doc} |")

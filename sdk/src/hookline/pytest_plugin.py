@@ -2,8 +2,10 @@
 
 It provides the session fixture ``hookline_conformance`` that
 :func:`hookline.conformance.conformance_tests` uses, and the option
-``--hookline-report=FILE`` to write the JSON report of every connector tested. It imports
-nothing from hookline until a conformance test runs, so it costs other projects nothing.
+``--hookline-report=FILE`` to write the JSON report of every connector tested;
+``--hookline-max-records=N`` and ``--hookline-time-limit=SECONDS`` bound every check as
+``hookline test`` does. It imports nothing from hookline until a conformance test runs, so
+it costs other projects nothing.
 """
 
 from __future__ import annotations
@@ -18,26 +20,46 @@ __all__ = ["SuiteRuns", "hookline_conformance", "pytest_addoption"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--hookline-report``."""
-    parser.getgroup("hookline").addoption(
+    """Add ``--hookline-report``, ``--hookline-max-records`` and ``--hookline-time-limit``."""
+    group = parser.getgroup("hookline")
+    group.addoption(
         "--hookline-report",
         metavar="FILE",
         default=None,
         help="write the JSON report of the hookline conformance suite to FILE",
+    )
+    group.addoption(
+        "--hookline-max-records",
+        metavar="N",
+        type=int,
+        default=None,
+        help="stop any read of the conformance suite past N records (its check fails)",
+    )
+    group.addoption(
+        "--hookline-time-limit",
+        metavar="SECONDS",
+        type=float,
+        default=None,
+        help="stop any check of the conformance suite that runs longer (it fails)",
     )
 
 
 class SuiteRuns:
     """The suite's reports in this pytest session, one per connector and config."""
 
-    def __init__(self, factory: pytest.TempPathFactory) -> None:
+    def __init__(
+        self, factory: pytest.TempPathFactory, limits: dict[str, Any] | None = None
+    ) -> None:
         self._factory = factory
+        #: The record cap and time limit given on the command line (``Limits`` fields).
+        self.limits = limits or {}
         self._reports: dict[tuple[str, str | None, str | None], Any] = {}
 
     def report(self, target: Any, *, config: str | None = None, level: str | None = None) -> Any:
         """Return the report for ``target``, running the suite on first use."""
         key = (repr(target), config, level)
         if key not in self._reports:
+            from hookline.conformance._limits import Limits
             from hookline.conformance._suite import run_suite
             from hookline.conformance._target import load_target
 
@@ -48,6 +70,7 @@ class SuiteRuns:
                 workdir=workdir,
                 config_path=Path(config) if config else None,
                 required_level=level,
+                limits=Limits(**self.limits),
             )
         return self._reports[key]
 
@@ -64,7 +87,15 @@ def hookline_conformance(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
     """The session's conformance runs (see :class:`SuiteRuns`)."""
-    runs = SuiteRuns(tmp_path_factory)
+    limits = {
+        name: value
+        for name, option in (
+            ("max_records", "--hookline-max-records"),
+            ("seconds", "--hookline-time-limit"),
+        )
+        if (value := request.config.getoption(option)) is not None
+    }
+    runs = SuiteRuns(tmp_path_factory, limits)
     yield runs
     target = request.config.getoption("--hookline-report")
     if target:

@@ -7,9 +7,12 @@ Layout under ``directory``::
                              sync_modes}, "records": [...]}
 
 Streams with a cursor field are read in cursor order and resumed after the bookmark;
-streams without one are resumed by position. Writes append or upsert on the primary key,
-atomically per batch; a new field in the schema is added under ``evolve`` and refused
-under ``freeze``.
+streams without one are resumed by position (they are append-only). A state of another
+shape is read as none; a state whose bookmark or position is of the wrong type is
+refused with a ``ReadError``. Writes append or upsert on the primary key,
+atomically per batch; a new field in the schema (or one whose type changed) is added
+under ``evolve`` and refused under ``freeze``, where a record carrying a field the schema
+does not declare is rejected.
 
 The plugin is a class so that a broken variant can subclass it and override one hook.
 """
@@ -52,9 +55,9 @@ CUSTOMERS_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "integer"},
         "name": {"type": "string"},
-        "email": {"type": "string"},
+        "email": {"type": "string", "format": "email"},
         "tier": {"type": "string", "enum": ["basic", "gold"]},
-        "updated_at": {"type": "string"},
+        "updated_at": {"type": "string", "format": "date-time"},
     },
     "required": ["id", "name", "email", "tier", "updated_at"],
 }
@@ -191,6 +194,51 @@ def key_of(record: dict[str, Any], primary_key: tuple[str, ...]) -> str:
     return json.dumps([record.get(field) for field in primary_key])
 
 
+def _is_position(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def change_data(store: Store) -> dict[str, list[dict[str, Any]]]:
+    """Change the fixture's data as a live source would between two reads.
+
+    Customers: three are updated (one from the first batch, one from the middle, one from
+    the last: each moves to the end of the cursor order, across batch boundaries) and four
+    are added, their cursor values interleaved with the updated ones. Orders are
+    append-only (read by position): three are added.
+    """
+    changed: dict[str, list[dict[str, Any]]] = {}
+    document = store.load("customers")
+    assert document is not None
+    records: list[dict[str, Any]] = document["records"]
+    updated: list[dict[str, Any]] = []
+    for index, number in enumerate((2, 7, 12)):
+        record = next(r for r in records if r["id"] == number)
+        record.update(
+            name=f"Customer {number} (renamed)", updated_at=f"2024-01-{21 + 2 * index}T10:00:00Z"
+        )
+        updated.append(dict(record))
+    added = [
+        {
+            "id": number,
+            "name": f"Customer {number}",
+            "email": f"customer{number}@example.test",
+            "tier": "basic",
+            "updated_at": f"2024-01-{20 + 2 * index}T10:00:00Z",
+        }
+        for index, number in enumerate(range(CUSTOMER_COUNT + 1, CUSTOMER_COUNT + 5))
+    ]
+    records += added
+    store.save("customers", document)
+    changed["customers"] = updated + added
+    document = store.load("orders")
+    assert document is not None
+    more = orders(ORDER_COUNT + 3)[ORDER_COUNT:]
+    document["records"] += more
+    store.save("orders", document)
+    changed["orders"] = more
+    return changed
+
+
 class Reference:
     """The reference connector (id ``reference``, kind ``both``)."""
 
@@ -271,17 +319,35 @@ class Reference:
             raise ReadError(f"no stream {name!r} in {connection.root}; run discover")
         return stream_from_document(document), list(document["records"])
 
+    def bookmark(self, stored: Stream, state: State | None) -> Any:
+        """The bookmark (cursor value or position) ``state`` holds, ``None`` for none.
+
+        Raises:
+            ReadError: the state holds one of the wrong type.
+        """
+        key = "cursor" if stored.cursor_field is not None else "position"
+        value = state.get(key) if isinstance(state, dict) else None
+        fits = isinstance(value, str) if key == "cursor" else _is_position(value)
+        if value is not None and not fits:
+            raise ReadError(
+                f"the state's {key} {json.dumps(value)} is not one this connector wrote; "
+                "reset the stream's state or read it with sync mode full",
+                stream=stored.name,
+            )
+        return value
+
     def pending(
         self, stored: Stream, records: list[dict[str, Any]], state: State | None
     ) -> tuple[list[dict[str, Any]], int]:
         """The records to read from ``state`` (everything for ``None``) and their start."""
         cursor = stored.cursor_field
+        bookmark = self.bookmark(stored, state)
         if cursor is not None:
             records = sorted(records, key=lambda r: (r[cursor], key_of(r, stored.primary_key)))
-            if state is not None and state.get("cursor") is not None:
-                records = [r for r in records if r[cursor] > state["cursor"]]
+            if bookmark is not None:
+                records = [r for r in records if r[cursor] > bookmark]
             return records, 0
-        start = int(state.get("position", 0)) if state is not None else 0
+        start = bookmark or 0
         return records[start:], start
 
     def state_after(self, stored: Stream, batch: list[dict[str, Any]], position: int) -> State:
@@ -309,6 +375,14 @@ class Reference:
         known = old.get("properties", {})
         return [name for name in new.get("properties", {}) if name not in known]
 
+    def retyped_fields(self, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        known = old.get("properties", {})
+        return [
+            name
+            for name, sub in new.get("properties", {}).items()
+            if name in known and known[name].get("type") != sub.get("type")
+        ]
+
     @hookimpl
     def hookline_write_start(
         self, config: Any, connection: Store, stream: ConfiguredStream
@@ -321,15 +395,16 @@ class Reference:
             return
         schema = document["stream"]["schema"]
         added = self.new_fields(schema, stream.stream.schema)
-        if not added:
+        retyped = self.retyped_fields(schema, stream.stream.schema)
+        if not added and not retyped:
             return
         if stream.schema_policy == "freeze":
             raise WriteError(
-                f"the schema adds {', '.join(added)} but the schema policy is freeze; "
-                "evolve the schema or remove the field"
+                f"the schema adds or retypes {', '.join(added + retyped)} but the schema "
+                "policy is freeze; evolve the schema or remove the field"
             )
         properties = dict(schema.get("properties", {}))
-        for name in added:
+        for name in added + retyped:
             properties[name] = stream.stream.schema["properties"][name]
         document["stream"]["schema"] = {**schema, "properties": properties}
         connection.save(stream.name, document)
@@ -361,8 +436,13 @@ class Reference:
         rejected: list[RejectedRecord] = []
         for record in batch.records:
             missing = [f for f in stream.stream.primary_key if record.get(f) is None]
+            declared = stream.stream.schema.get("properties", {})
+            undeclared = [f for f in record if f not in declared]
             if missing:
                 rejected.append(RejectedRecord(record, f"no value for {', '.join(missing)}"))
+            elif undeclared and stream.schema_policy == "freeze":
+                reason = f"fields {', '.join(undeclared)} are not in the schema (policy freeze)"
+                rejected.append(RejectedRecord(record, reason))
             else:
                 good.append(record)
         if good:
@@ -390,6 +470,8 @@ class Reference:
             config={"directory": "data", "token": token, "batch_size": 5},
             bad_credentials={"token": "not-the-token-0000"},
             invalid_config={"directory": "no-such-directory", "token": token},
+            record_counts={"customers": CUSTOMER_COUNT, "orders": ORDER_COUNT},
+            change_data=lambda: change_data(store),
         )
 
     @hookimpl

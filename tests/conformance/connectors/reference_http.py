@@ -6,8 +6,10 @@ bearer token::
     GET /customers?offset=0&limit=5[&updated_after=...]   {"data": [...], "meta": {...}}
     GET /products?offset=0&limit=5
 
-Customers are read incrementally on ``updated_at`` (the state is the last value read);
-products are read in full.
+Customers are read incrementally on ``updated_at`` (the state is the last value read;
+the API answers in ascending ``updated_at`` order, as a real API asked for a sort would);
+products are read in full. The fixture declares how many records each resource holds,
+and changes its customers between two reads (``change_data``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from hookline.models import (
 from hookline.secrets import Secret
 
 CUSTOMER_COUNT = 13
-PRODUCT_COUNT = 8
+PRODUCT_COUNT = 12
 
 CUSTOMERS = Stream(
     name="customers",
@@ -153,6 +155,8 @@ class FakeApi:
             return 404, {"error": f"no resource {resource!r}"}
         query = dict(urllib.parse.parse_qsl(parts.query))
         records = self.data[resource]
+        if resource == "customers":
+            records = sorted(records, key=lambda r: (r["updated_at"], r["id"]))
         after = query.get("updated_after")
         if after is not None:
             records = [r for r in records if r["updated_at"] > after]
@@ -161,6 +165,30 @@ class FakeApi:
         page = records[offset : offset + limit]
         more = offset + len(page) < len(records)
         return 200, {"data": page, "meta": {"total": len(records), "has_more": more}}
+
+    def change(self) -> dict[str, list[dict[str, Any]]]:
+        """Update three customers and add four, as a live API would between two reads.
+
+        The updated ones (from the first, the second and the last page) move to the end
+        of the ``updated_at`` order, across page boundaries; the added ones fall between
+        them. Products do not change.
+        """
+        customers = self.data["customers"]
+        updated = []
+        for index, number in enumerate((2, 6, 11)):
+            record = next(r for r in customers if r["id"] == number)
+            record.update(name=f"Customer {number} (renamed)", updated_at=_stamp(21 + 2 * index))
+            updated.append(dict(record))
+        added = [
+            {"id": number, "name": f"Customer {number}", "updated_at": _stamp(20 + 2 * index)}
+            for index, number in enumerate(range(CUSTOMER_COUNT + 1, CUSTOMER_COUNT + 5))
+        ]
+        customers += added
+        return {"customers": updated + added}
+
+
+def _stamp(day: int) -> str:
+    return f"2024-02-{day:02d}T09:00:00Z"
 
 
 # -- the connector --------------------------------------------------------------------
@@ -172,7 +200,7 @@ class ReferenceHttpConfig:
 
     base_url: str
     token: Secret
-    page_size: int = 5
+    page_size: int = attrs.field(default=5, validator=attrs.validators.ge(1))
 
 
 class ClientSender:
@@ -265,8 +293,15 @@ class ReferenceHttp:
         if stream.name != "customers":
             raise ReadError(f"no stream {stream.name!r}; run discover")
         params: dict[str, Any] = {}
-        if stream.sync_mode == "incremental" and state and state.get("cursor"):
-            params["updated_after"] = state["cursor"]
+        cursor = state.get("cursor") if stream.sync_mode == "incremental" and state else None
+        if cursor is not None and not isinstance(cursor, str):
+            raise ReadError(
+                f"the state's cursor {json.dumps(cursor)} is not an updated_at value; reset "
+                "the stream's state or read it with sync mode full",
+                stream=stream.name,
+            )
+        if cursor:
+            params["updated_after"] = cursor
         for records in self.pages(connection, "customers", params):
             yield Batch(records, {"cursor": records[-1]["updated_at"]})
 
@@ -279,6 +314,8 @@ class ReferenceHttp:
             invalid_config={"base_url": "no-scheme.example", "token": token},
             url_setting="base_url",
             cleanup=api.stop,
+            record_counts={"customers": CUSTOMER_COUNT, "products": PRODUCT_COUNT},
+            change_data=api.change,
         )
 
     @hookimpl

@@ -178,6 +178,28 @@ def test_pytest_plugin_one_test_per_check(tmp_path: Path) -> None:
     assert "test_conformance[level]" in failing.stdout
 
 
+def test_pytest_plugin_bounds_every_check_as_hookline_test_does(tmp_path: Path) -> None:
+    (tmp_path / "test_tiny_conformance.py").write_text(
+        "from hookline.conformance import conformance_tests\n\n"
+        f"test_conformance = conformance_tests({str(TINY)!r})\n"
+    )
+    report = tmp_path / "report.json"
+    done = _pytest(
+        tmp_path,
+        f"--hookline-report={report}",
+        "--hookline-max-records=2",
+        "--hookline-time-limit=30",
+        "-k",
+        "records_conform",
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = json.loads(report.read_text())
+    assert data["limits"] == {"max_records": 2, "seconds": 30.0}
+    outcome = next(c for c in data["checks"] if c["name"] == "read.records_conform")
+    assert outcome["status"] == "failed"
+    assert "stopped at the record cap" in outcome["message"], outcome["message"]
+
+
 def test_a_given_config_is_tested_instead_of_the_fixture(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

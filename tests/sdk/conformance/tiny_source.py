@@ -27,7 +27,7 @@ from hookline import (
     hookimpl,
 )
 from hookline.conformance import ConformanceFixture, canary
-from hookline.errors import AuthError
+from hookline.errors import AuthError, ReadError
 
 log = logging.getLogger("tiny_source")
 DEFECT = os.environ.get("TINY_DEFECT", "")
@@ -44,7 +44,7 @@ class TinyConfig:
 
     directory: str
     token: Secret
-    batch_size: int = 3
+    batch_size: int = attrs.field(default=3, validator=attrs.validators.ge(1))
 
 
 @hookimpl
@@ -104,6 +104,8 @@ def hookline_read(
     """Yield the numbers after the state's position, a few at a time."""
     numbers = _numbers(connection)
     start = (state or {}).get("position", 0) if stream.sync_mode == "incremental" else 0
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise ReadError("the state's position is not one this connector wrote; reset it")
     for first in range(start, len(numbers), config.batch_size):
         chunk = numbers[first : first + config.batch_size]
         yield Batch(chunk, {"position": first + len(chunk)})
@@ -122,7 +124,17 @@ def hookline_conformance_fixture(workdir: Path) -> ConformanceFixture:
         config={"directory": "numbers", "token": token},
         bad_credentials={"token": "not-the-token"},
         invalid_config={"directory": "missing", "token": token},
+        record_counts={"numbers": len(records)},
+        change_data=lambda: _append(data, 3),
     )
+
+
+def _append(directory: Path, count: int) -> dict[str, list[dict[str, Any]]]:
+    """Add ``count`` numbers at the end (the stream is append-only); return them."""
+    numbers = _numbers(directory)
+    added = [{"id": i, "seen": 100 + i} for i in range(len(numbers), len(numbers) + count)]
+    (directory / "numbers.json").write_text(json.dumps(numbers + added))
+    return {"numbers": added}
 
 
 def _numbers(directory: Path) -> list[dict[str, Any]]:

@@ -12,6 +12,12 @@ and configures both streams with ``batch_size: 5``, so every stream reads in sev
 batches. Written streams land in ``data/<stream>.jsonl`` (JSON Lines keeps every JSON type),
 which the fixture's ``read_back`` parses. The connector takes no credentials and talks to
 no service, so there are no bad credentials and no URL setting.
+
+The fixture declares how many records each stream holds (``record_counts``), and its
+``change_data`` changes the files between two reads the way the connector's incremental
+contract knows (new lines, new files; a rewritten file is read again whole): the new
+versions of two customers and two new customers are appended to ``customers.jsonl``, and
+a third orders file brings an updated order and two new ones.
 """
 
 from __future__ import annotations
@@ -63,6 +69,21 @@ def _order(n: int) -> Record:
         "items": [{"sku": f"SKU-{n:03d}", "quantity": 1 + n % 3}],
         "updated_at": _timestamp(1 + (n + 1) // 2, n % 24),
     }
+
+
+def _changed_customer(n: int) -> Record:
+    return {**_customer(n), "name": f"Customer {n} (renamed)", "updated_at": _timestamp(28, n)}
+
+
+def _change(data: Path) -> dict[str, list[Record]]:
+    """Change the sample files as a later export would; return the records changed."""
+    customers = [_changed_customer(n) for n in (3, 8, CUSTOMERS + 1, CUSTOMERS + 2)]
+    with open(data / "customers.jsonl", "ab") as handle:
+        handle.write(b"".join(orjson.dumps(r) + b"\n" for r in customers))
+    orders = [{**_order(4), "status": "refunded", "updated_at": _timestamp(29, 1)}]
+    orders += [{**_order(n), "updated_at": _timestamp(29, n % 24)} for n in (ORDERS + 1, 99)]
+    _write_jsonl(data / "orders" / "orders-0003.jsonl", orders)
+    return {"customers": customers, "orders": orders}
 
 
 def _write_jsonl(path: Path, records: list[Record]) -> None:
@@ -135,4 +156,6 @@ def conformance_fixture(workdir: Path) -> ConformanceFixture:
         invalid_config={"directory": "no-such-directory", "streams": streams},
         url_setting=None,
         read_back=read_back,
+        record_counts={"customers": CUSTOMERS, "orders": ORDERS},
+        change_data=lambda: _change(data),
     )

@@ -8,8 +8,9 @@ It serves, on ``http://127.0.0.1:<free port>``, behind a bearer token:
   "total", "total_pages"}}``.
 * ``PUT /store/{stream}/{id}``: stores the JSON object in the body under its integer ``id``
   (which must match the path), replacing what was stored for that id: writing a record
-  twice stores it once. ``201`` when created, ``200`` when replaced; ``422`` for a body
-  that is not such an object.
+  twice stores it once. A body without ``id`` is stored under the path's last segment
+  (a composite key such as ``north:3``). ``201`` when created, ``200`` when replaced;
+  ``422`` for a body that is not such an object.
 * ``GET /store/{stream}``: what is stored for ``stream``, in the order first stored.
 
 A request without ``Authorization: Bearer <token>`` gets ``401``; an unknown path ``404``.
@@ -75,7 +76,7 @@ class FakeShopApi:
             name: sorted(records, key=lambda r: (_instant(r["updated_at"]), r["id"]))
             for name, records in resources.items()
         }
-        self._stored: dict[str, dict[int, dict[str, Any]]] = {}
+        self._stored: dict[str, dict[Any, dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -143,6 +144,19 @@ class FakeShopApi:
 
     # -- requests --------------------------------------------------------------------------
 
+    def change(self, name: str, records: list[dict[str, Any]]) -> None:
+        """Add or replace (by ``id``) records of resource ``name`` while the API serves it.
+
+        The resource stays in ``updated_at`` order, so a record updated to a later time
+        moves from its page to the last one, and every record after it moves up one place.
+        """
+        with self._lock:
+            by_id = {r["id"]: r for r in self.resources[name]}
+            by_id.update((r["id"], r) for r in records)
+            self.resources[name] = sorted(
+                by_id.values(), key=lambda r: (_instant(r["updated_at"]), r["id"])
+            )
+
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urllib.parse.urlsplit(handler.path)
         query = dict(urllib.parse.parse_qsl(parts.query))
@@ -205,9 +219,11 @@ class FakeShopApi:
             return 422, {"error": "the body is not JSON"}
         if not isinstance(record, dict):
             return 422, {"error": "the body must be a JSON object"}
-        ident = record.get("id")
-        if not isinstance(ident, int) or isinstance(ident, bool) or str(ident) != key:
-            return 422, {"error": f"the record's id must be the integer in the path ({key})"}
+        ident: Any = key
+        if "id" in record:
+            ident = record["id"]
+            if not isinstance(ident, int) or isinstance(ident, bool) or str(ident) != key:
+                return 422, {"error": f"the record's id must be the integer in the path ({key})"}
         with self._lock:
             records = self._stored.setdefault(stream, {})
             created = ident not in records

@@ -12,9 +12,15 @@ the suite can search every output for it), and configures:
   ``updated_at`` order, so each page is asked for from the bookmark and a walk resumes
   from it), with declared schemas;
 * writes: every stream the suite writes (:data:`WRITE_STREAMS`) goes to
-  ``PUT /store/{stream}/{id}``, so writing a record again replaces it (an upsert by id).
+  ``PUT /store/{stream}/{id}``, so writing a record again replaces it (an upsert by id);
+  the write sample's streams (:data:`~hookline.conformance.SAMPLE_STREAMS`) go to
+  ``PUT /store/{stream}/{region}:{order_no}``, by their composite key.
 
-``read_back`` returns what the fake stored for a stream; ``cleanup`` stops the fake.
+``read_back`` returns what the fake stored for a stream; ``cleanup`` stops the fake. The
+fixture declares how many records each stream holds (``record_counts``); its
+``change_data`` changes the served data between two reads: two customers and an order
+updated (each moves from its page to the last, and every record after it up a place
+across the page boundaries), a customer and an order added.
 ``bad_credentials`` sends another token (``401``, an :class:`~hookline.errors.AuthError`);
 ``invalid_config`` names an endpoint the API does not have.
 """
@@ -34,7 +40,13 @@ __all__ = [
 from pathlib import Path
 from typing import Any
 
-from hookline.conformance import WRITE_STREAMS, ConformanceFixture, canary
+from hookline.conformance import (
+    SAMPLE_KEY,
+    SAMPLE_STREAMS,
+    WRITE_STREAMS,
+    ConformanceFixture,
+    canary,
+)
 from hookline.models import ConfiguredStream, Record
 from hookline_rest._fake_api import FakeShopApi
 
@@ -117,6 +129,24 @@ def sample_orders(count: int = ORDERS) -> list[Record]:
     ]
 
 
+def _change(api: FakeShopApi) -> dict[str, list[Record]]:
+    """Change what ``api`` serves as the shop would; return the records changed."""
+    customers = sample_customers(CUSTOMERS + 1)
+    changed_customers = [
+        {**customers[n - 1], "name": f"Customer {n} (renamed)", "updated_at": _timestamp(28, n)}
+        for n in (3, 8)
+    ]
+    changed_customers.append({**customers[CUSTOMERS], "updated_at": _timestamp(28, 20)})
+    orders = sample_orders(ORDERS + 1)
+    changed_orders = [
+        {**orders[3], "status": "refunded", "updated_at": _timestamp(29, 1)},
+        {**orders[ORDERS], "updated_at": _timestamp(29, 2)},
+    ]
+    api.change("customers", changed_customers)
+    api.change("orders", changed_orders)
+    return {"customers": changed_customers, "orders": changed_orders}
+
+
 def _stream(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
@@ -135,6 +165,13 @@ def _stream(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _write_path(stream: str) -> str:
+    """The write path of a stream the suite writes: by ``id``, or by the sample's key."""
+    if stream in SAMPLE_STREAMS:
+        return "/store/{stream}/" + ":".join(f"{{{field}}}" for field in SAMPLE_KEY)
+    return "/store/{stream}/{id}"
+
+
 def conformance_fixture(workdir: Path) -> ConformanceFixture:
     """Start the fake API and return the REST connector's fixture (``workdir`` is unused).
 
@@ -150,7 +187,7 @@ def conformance_fixture(workdir: Path) -> ConformanceFixture:
         "retry": {"max_attempts": 5, "base_delay": 0.05, "max_delay": 30, "max_elapsed": 60},
         "streams": streams,
         "writes": {
-            name: {"method": "PUT", "path": "/store/{stream}/{id}", "mode": "record"}
+            name: {"method": "PUT", "path": _write_path(name), "mode": "record"}
             for name in WRITE_STREAMS
         },
     }
@@ -167,4 +204,6 @@ def conformance_fixture(workdir: Path) -> ConformanceFixture:
         url_setting="base_url",
         read_back=read_back,
         cleanup=api.stop,
+        record_counts={"customers": CUSTOMERS, "orders": ORDERS},
+        change_data=lambda: _change(api),
     )

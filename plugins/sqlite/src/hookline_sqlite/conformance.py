@@ -12,6 +12,12 @@ The config offers those two tables (``tables``), reads them by their ``updated_a
 column (``cursor_fields``) in batches of :data:`BATCH_SIZE`, and writes streams into the
 same file; ``read_back`` reads a written stream with the connector's own discovery and
 reading. The connector takes no credentials and talks to no service.
+
+The fixture declares how many rows each table holds (``record_counts``), and its
+``change_data`` changes the database between two reads as the application owning it
+would: two customers updated (so they move from the middle of the cursor order to its
+end), two inserted (one with an id lower than every other), an order updated and one
+inserted.
 """
 
 from __future__ import annotations
@@ -81,6 +87,34 @@ def _create_database(path: Path) -> None:
         connection.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?)", orders)
 
 
+def _change(path: Path) -> dict[str, list[Record]]:
+    """Change the sample database as its application would; return the rows changed."""
+    changed = [(n, f"Customer {n} (renamed)", _timestamp(28, n)) for n in (3, 8)]
+    added = [
+        (0, "Customer 0", _timestamp(28, 20)),
+        (CUSTOMERS + 1, "Customer 14", _timestamp(28, 21)),
+    ]
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.executemany(
+            "UPDATE customers SET name = ?, updated_at = ? WHERE id = ?",
+            [(name, at, n) for n, name, at in changed],
+        )
+        connection.executemany("INSERT INTO customers VALUES (?, ?, NULL, 0, NULL, ?)", added)
+        connection.execute(
+            "UPDATE orders SET status = 'refunded', updated_at = ? WHERE id = 4",
+            (_timestamp(29, 1),),
+        )
+        connection.execute(
+            "INSERT INTO orders VALUES (?, 1, 10.5, 'open', ?)", (ORDERS + 1, _timestamp(29, 2))
+        )
+    customers = [{"id": n, "name": name, "updated_at": at} for n, name, at in changed + added]
+    orders = [
+        {"id": 4, "status": "refunded", "updated_at": _timestamp(29, 1)},
+        {"id": ORDERS + 1, "status": "open", "updated_at": _timestamp(29, 2)},
+    ]
+    return {"customers": customers, "orders": orders}
+
+
 def read_written(path: Path, stream: str) -> list[Record]:
     """Return every record the connector stored for ``stream`` in the database at ``path``.
 
@@ -140,4 +174,8 @@ def conformance_fixture(workdir: Path) -> ConformanceFixture:
         invalid_config={"path": _NOT_A_DATABASE, "tables": list(_SOURCE_TABLES)},
         url_setting=None,
         read_back=read_back,
+        # An INTEGER column holds 64 bits: larger integers fit the schema but not SQLite.
+        refused_records={"hl_refused": [{"big": 2**64}, {"big": -(2**63) - 1}]},
+        record_counts={"customers": CUSTOMERS, "orders": ORDERS},
+        change_data=lambda: _change(database),
     )

@@ -89,7 +89,9 @@ def validate(
     """Install a connector into a fresh environment, test it there, record the evidence.
 
     The connector's entry point and hook API are checked, the conformance suite runs
-    against its fixture, and registry/entries/<id>.json is written with the outcome. A
+    against its fixture, and registry/entries/<id>.json is written with the outcome and
+    the SHA-256 of the exact wheel tested (built from a project directory, downloaded for
+    a requirement, or the wheel file given), which `hookline install` checks. A
     connector is rejected (exit 1) when a check fails, when it reaches no level, or when
     it installs a .pth file or shadows another connector's id.
     """
@@ -124,6 +126,9 @@ def validate(
                 f"{len(evidence['failed'])} failed, {len(evidence['skipped'])} skipped; "
                 f"entry {registry_dir / 'entries' / (entry['id'] + '.json')}"
             )
+            artifact = evidence.get("artifact")
+            if artifact:
+                click.echo(f"    wheel tested: {artifact['filename']} sha256 {artifact['sha256']}")
         for line in outcome.hazards:
             click.echo(f"  hazard: {line}")
         for line in outcome.reasons:
@@ -207,7 +212,7 @@ def _short(text: str, limit: int = 60) -> str:
 @click.option(
     "--allow-unverified",
     is_flag=True,
-    help="Install even without a passing validation in the registry.",
+    help="Install even without a passing validation of this very wheel (warns).",
 )
 @_REGISTRY
 @_pip_options
@@ -224,8 +229,10 @@ def install(
 ) -> None:
     """Install a connector from the registry with pip, and check that it loads.
 
-    pip runs in the interpreter that runs hookline. A connector without a passing
-    validation in the registry is refused unless --allow-unverified.
+    pip runs in the interpreter that runs hookline. The wheel pip resolves is downloaded
+    first and its SHA-256 compared with the one the registry's validation recorded. A
+    connector without a passing validation, without a recorded wheel digest, or whose wheel
+    is not the one validated is refused unless --allow-unverified (which warns).
     """
     from hookline.registry._index import load_index
     from hookline.registry._install import install as run_install
@@ -240,6 +247,7 @@ def install(
         version=version,
         allow_unverified=allow_unverified,
         pip=PipOptions(find_links, index_url, no_index),
+        warn=lambda line: click.secho(f"WARNING: {line}", err=True, fg="red", bold=True),
     )
     if as_json:
         echo_json(
@@ -248,6 +256,7 @@ def install(
                 "requirement": done.requirement,
                 "verified": done.verified,
                 "level": done.level,
+                "warnings": list(done.warnings),
             }
         )
         return

@@ -12,6 +12,10 @@ import click
 from hookline.cli._output import echo_json, redact
 
 _LEVELS = ("bronze", "silver", "gold")
+# The suite's own defaults (hookline.conformance._limits), repeated here so that the CLI
+# starts without importing the suite; a test holds them equal.
+DEFAULT_MAX_RECORDS = 50_000
+DEFAULT_SECONDS = 120.0
 
 
 @click.command()
@@ -53,6 +57,22 @@ _LEVELS = ("bronze", "silver", "gold")
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the fixture's and the suite's files here (default: a temporary directory).",
 )
+@click.option(
+    "--max-records",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_RECORDS,
+    show_default=True,
+    metavar="N",
+    help="Stop any read past N records; the check it ran in fails, saying so.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop any check that runs longer; it fails, saying so, and the suite goes on.",
+)
 @click.option("--list", "list_checks", is_flag=True, help="List the checks and exit.")
 def test(
     target: str | None,
@@ -63,6 +83,8 @@ def test(
     level: str | None,
     checks: tuple[str, ...],
     workdir: Path | None,
+    max_records: int,
+    time_limit: float,
     list_checks: bool,
 ) -> None:
     """Run the conformance suite against a connector and report its level.
@@ -70,7 +92,9 @@ def test(
     ID is an installed connector; PATH is a connector project's directory (tested from
     its source tree) or a Python file with the hooks. The suite runs offline against the
     connector's conformance fixture unless --config is given. Exit 0 when no check failed
-    and the level is reached, 1 otherwise, 2 on bad input.
+    and the level is reached, 1 otherwise, 2 on bad input. Every check is bounded
+    (--max-records, --time-limit), so the report is written even for a connector whose
+    reads never end.
     """
     from hookline.conformance._registry import all_checks
 
@@ -80,6 +104,7 @@ def test(
         return
     if target is None:
         raise click.UsageError("give a connector id or a connector project's path")
+    from hookline.conformance._limits import Limits
     from hookline.conformance._report import CheckOutcome, format_outcome
     from hookline.conformance._suite import run_suite
     from hookline.conformance._target import load_target
@@ -104,6 +129,7 @@ def test(
             checks=checks,
             required_level=level,
             on_result=show,
+            limits=Limits(max_records=max_records, seconds=time_limit),
         )
     finally:
         if scratch:
@@ -123,6 +149,10 @@ def test(
         held_back = report.held_back()
         if held_back:
             click.echo(f"Next level held back by: {held_back}")
+        for line in report.write_modes_lines():
+            click.echo(line)
+        for line in report.not_applicable_lines():
+            click.echo(redact(line))
         if level and not report.passed and not report.failed:
             click.echo(f"{level} was required")
     if not report.passed:

@@ -21,11 +21,15 @@ from __future__ import annotations
 __all__ = [
     "CAPABILITY_HOOKS",
     "LEVELS",
+    "SAMPLE_KEY",
+    "SAMPLE_SCHEMA",
+    "SAMPLE_STREAMS",
     "SUITE_VERSION",
     "WRITE_SCHEMA",
     "WRITE_STREAMS",
     "CheckOutcome",
     "ConformanceFixture",
+    "Limits",
     "Report",
     "canary",
     "check_names",
@@ -38,7 +42,9 @@ __all__ = [
 from hookline.conformance._checks_describe import CAPABILITY_HOOKS
 from hookline.conformance._checks_write import WRITE_SCHEMA, WRITE_STREAMS, sample_records
 from hookline.conformance._fixture import ConformanceFixture, canary, merged
+from hookline.conformance._limits import Limits
 from hookline.conformance._pytest import conformance_tests
 from hookline.conformance._registry import LEVELS
 from hookline.conformance._report import SUITE_VERSION, CheckOutcome, Report
 from hookline.conformance._suite import check_names, run_suite
+from hookline.conformance._write_sample import SAMPLE_KEY, SAMPLE_SCHEMA, SAMPLE_STREAMS

@@ -99,15 +99,18 @@ def deterministic(ctx: SuiteContext) -> str:
 
 @check("read.records_conform")
 def records_conform(ctx: SuiteContext) -> str:
-    """Every record read conforms to its stream's JSON Schema."""
+    """Every record read conforms to its stream's JSON Schema, formats included."""
     from jsonschema import Draft202012Validator
+
+    from hookline.conformance._formats import format_checker
 
     problems = []
     total = 0
+    checker = format_checker()
     for stream in ctx.streams():
         records = ctx.full_read(stream).records
         total += len(records)
-        validator = Draft202012Validator(stream.schema)
+        validator = Draft202012Validator(stream.schema, format_checker=checker)
         for index, record in enumerate(records):
             error = next(iter(validator.iter_errors(record)), None)
             if error is not None:

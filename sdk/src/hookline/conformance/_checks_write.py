@@ -8,6 +8,7 @@ from typing import Any
 
 from hookline.conformance._context import SuiteContext
 from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
+from hookline.conformance._write_sample import SAMPLE_STREAMS
 from hookline.errors import HooklineError, WriteError
 from hookline.models import Batch, ConfiguredStream, Record, Stream
 
@@ -34,6 +35,7 @@ WRITE_STREAMS = (
     "hl_new_field",
     "hl_new_field_freeze",
     "hl_dead_letter",
+    *SAMPLE_STREAMS,
 )
 
 _CITIES = ("Berlin", "Lagos", "Lima")

@@ -17,19 +17,25 @@ import attrs
 from hookline._loading import describe_exception
 from hookline.conformance._capture import Capture
 from hookline.conformance._fixture import ConformanceFixture
+from hookline.conformance._limits import DEFAULT_MAX_RECORDS, Guard, Limits
 from hookline.conformance._registry import CheckSkipped
 from hookline.errors import HooklineError
 from hookline.host import Connector, Plugins
 from hookline.models import Batch, Catalog, ConfiguredStream, ConnectorContext, Stream
 from hookline.secrets import Secret
 
-#: Reads stop after this many records per stream, so a large source cannot hang the suite.
-MAX_RECORDS = 50_000
+#: Reads stop after this many records by default (``Limits.max_records``): a read that
+#: passes it fails its check, so a source that never ends cannot hang the suite.
+MAX_RECORDS = DEFAULT_MAX_RECORDS
 
 
 @attrs.define
 class ReadOutcome:
-    """One read of one stream: its batches in order (records and state after each)."""
+    """One read of one stream: its batches in order (records and state after each).
+
+    ``truncated`` is kept for checks written against earlier suites: a read is no longer
+    cut short, it fails at the record cap (see :mod:`hookline.conformance._limits`).
+    """
 
     stream: ConfiguredStream
     batches: list[Batch]
@@ -74,6 +80,10 @@ class SuiteContext:
         self.config_origin = config_origin
         self.capture = capture
         self.read_calls: list[str] = []
+        #: The record cap and time limit every check runs under.
+        self.limits = Limits()
+        #: The running check's budget (set by the suite for each check).
+        self.guard = Guard(self.limits)
         #: The cross-cutting plugins taking part (registered with the connector).
         self.plugins = Plugins()
         #: The outcomes of the checks that ran so far (the report being written).
@@ -192,9 +202,12 @@ class SuiteContext:
         connection: Any = None,
         config: Any = None,
     ) -> ReadOutcome:
-        """Read one stream from ``state``, keeping every batch (up to MAX_RECORDS)."""
+        """Read one stream from ``state``, keeping every batch.
+
+        The read is stopped at the record cap (the check then fails; see
+        :mod:`hookline.conformance._limits`).
+        """
         outcome = ReadOutcome(stream, [])
-        count = 0
         batches: Iterator[Batch] = self.connector.read(
             self.config if config is None else config,
             self.connection if connection is None else connection,
@@ -209,13 +222,19 @@ class SuiteContext:
             self.capture.add(
                 f"state of stream {stream.name!r}", json.dumps(batch.state, default=str)
             )
-            count += len(batch.records)
-            if count >= MAX_RECORDS:
-                outcome.truncated = True
-                break
         return outcome
 
     # -- bookkeeping -----------------------------------------------------------------
+
+    def failed_checks(self, names: tuple[str, ...]) -> list[str]:
+        """Which of the checks ``names`` already ran and failed, in the order they ran."""
+        return [o.name for o in self.outcomes if o.name in names and o.status == "failed"]
+
+    def skip_after_failures(self, names: tuple[str, ...], what: str) -> None:
+        """Skip when a check that this one builds on failed: its finding would repeat."""
+        failed = self.failed_checks(names)
+        if failed:
+            raise CheckSkipped(f"{what} (see {', '.join(failed)})", applicable=True)
 
     def note_error(self, where: str, exc: BaseException) -> str:
         """Remember an error's text for the secrets check; return it as one line."""
@@ -250,6 +269,20 @@ class SuiteContext:
             except Exception as exc:  # closing must not hide the report
                 self.note_error("close", exc)
         self._connections.clear()
+
+
+def distinct(stream: Stream, records: list[Any]) -> int:
+    """How many records, counting a primary key once (repeats are another check's)."""
+    if not stream.primary_key:
+        return len(records)
+    return len(
+        {
+            json.dumps([r.get(k) for k in stream.primary_key], default=str)
+            if isinstance(r, dict)
+            else json.dumps(r, default=str)
+            for r in records
+        }
+    )
 
 
 def _collect_secrets(value: Any, path: str, found: dict[str, str]) -> None:

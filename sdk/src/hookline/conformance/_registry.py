@@ -35,14 +35,20 @@ class CheckSkipped(Exception):
     """Raised by a check that could not run.
 
     ``applicable=False`` means the check does not apply to this connector (a write check
-    for a source); it does not stand in the way of a level. ``applicable=True`` means it
-    applies but the fixture did not give what it needs; the level it belongs to is then
-    not reached.
+    for a source); it does not stand in the way of a level, and the report lists it as
+    not proven. ``applicable=True`` means it applies but the fixture did not give what it
+    needs; the level it belongs to is then not reached, or the level ``holds_back`` names
+    when that is higher (a declaration only gold requires).
     """
 
-    def __init__(self, message: str, *, applicable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, applicable: bool = False, holds_back: str | None = None
+    ) -> None:
         super().__init__(message)
         self.applicable = applicable
+        if holds_back is not None and holds_back not in LEVELS:
+            raise ValueError(f"unknown level {holds_back!r}")
+        self.holds_back = holds_back
 
 
 CheckFunction = Callable[["SuiteContext"], "str | None"]
@@ -114,8 +120,16 @@ def _load_checks() -> None:
 _CHECK_MODULES = (
     "_checks_describe",
     "_checks_config",
+    "_checks_config_values",
     "_checks_read",
+    "_checks_read_complete",
+    "_checks_state_bad",
+    "_checks_state_changes",
     "_checks_write",
+    "_checks_write_fidelity",
+    "_checks_write_modes",
+    "_checks_write_counts",
+    "_checks_write_fields",
     "_checks_faults",
     "_checks_secrets",
 )
@@ -130,9 +144,9 @@ def level_of(results: dict[str, Any]) -> str:
     reached = "none"
     for level in LEVELS:
         for item in all_checks():
-            if LEVELS.index(item.level) > LEVELS.index(level):
-                continue
             result = results.get(item.name)
+            if LEVELS.index(blocked_level(item.level, result)) > LEVELS.index(level):
+                continue
             if result is None:
                 return reached
             if result.status == "failed":
@@ -141,3 +155,16 @@ def level_of(results: dict[str, Any]) -> str:
                 return reached
         reached = level
     return reached
+
+
+def blocked_level(level: str, result: Any) -> str:
+    """The level a check's ``result`` stands in the way of (its own ``level`` at least).
+
+    An applicable skip that names a higher level in ``holds_back`` holds back that level
+    only: the evidence missing is one only that level requires.
+    """
+    if result is not None and result.status == "skipped" and result.applicable:
+        higher = getattr(result, "holds_back", None)
+        if higher in LEVELS and LEVELS.index(higher) > LEVELS.index(level):
+            return str(higher)
+    return level

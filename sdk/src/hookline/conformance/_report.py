@@ -14,10 +14,11 @@ from xml.etree import ElementTree
 
 import attrs
 
-from hookline.conformance._registry import LEVELS, level_of
+from hookline.conformance._registry import LEVELS, blocked_level, level_of
+from hookline.models import WRITE_MODES
 
 #: The conformance suite's own version: it changes when checks are added or tightened.
-SUITE_VERSION = "1"
+SUITE_VERSION = "2"
 
 #: What the report's JSON layout is; bumped on incompatible changes.
 REPORT_SCHEMA_VERSION = 1
@@ -39,6 +40,8 @@ class CheckOutcome:
         seconds: how long it took.
         applicable: for a skipped check: whether it applies to the connector (then the
             fixture lacked what it needs, and the level it belongs to is not reached).
+        holds_back: for an applicable skip, the higher level it holds back instead of
+            its own (a declaration only that level requires), or ``None``.
     """
 
     name: str
@@ -49,6 +52,12 @@ class CheckOutcome:
     message: str
     seconds: float
     applicable: bool = True
+    holds_back: str | None = None
+
+    @property
+    def blocks(self) -> str:
+        """The level this outcome stands in the way of when it did not pass."""
+        return blocked_level(self.level, self)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON data."""
@@ -62,6 +71,8 @@ class CheckOutcome:
         }
         if self.status == "skipped":
             data["applicable"] = self.applicable
+            if self.applicable and self.blocks != self.level:
+                data["holds_back"] = self.blocks
         return data
 
 
@@ -81,6 +92,8 @@ class Report:
         with_fixture: whether the suite ran against the connector's own fixture (not a
             config given with ``--config``, where what the fixture would add is missing).
         required_level: the level a pass requires, when one was asked for.
+        limits: the record cap and time limit every check ran under
+            (:class:`~hookline.conformance._limits.Limits` as JSON), when known.
     """
 
     connector: str
@@ -95,6 +108,7 @@ class Report:
     complete: bool = True
     with_fixture: bool = True
     required_level: str | None = None
+    limits: dict[str, Any] | None = None
 
     @property
     def level(self) -> str:
@@ -120,6 +134,26 @@ class Report:
         needed = self.required_level or LEVELS[0]
         level = self.level
         return level != "none" and LEVELS.index(level) >= LEVELS.index(needed)
+
+    @property
+    def not_applicable(self) -> list[CheckOutcome]:
+        """The checks skipped as not applicable: no level needs them, and nothing was proven.
+
+        The report lists them with their reasons (``not_applicable`` in the JSON), so that
+        a level is read with what it does not cover.
+        """
+        return [c for c in self.checks if c.status == "skipped" and not c.applicable]
+
+    @property
+    def write_modes_proven(self) -> list[str]:
+        """The write modes whose checks (``write.mode_<mode>``) passed, for a destination."""
+        passed = {c.name for c in self.checks if c.status == "passed"}
+        return [mode for mode in WRITE_MODES if f"write.mode_{mode}" in passed]
+
+    @property
+    def is_destination(self) -> bool:
+        """Whether the connector under test can be written to."""
+        return self.kind in ("destination", "both")
 
     def outcome(self, name: str) -> CheckOutcome:
         """Return the outcome of the check called ``name``.
@@ -155,6 +189,9 @@ class Report:
             "with_fixture": self.with_fixture,
             "counts": self.counts(),
             "checks": [c.to_dict() for c in self.checks],
+            "not_applicable": [{"name": c.name, "reason": c.message} for c in self.not_applicable],
+            **({"write_modes_proven": self.write_modes_proven} if self.is_destination else {}),
+            **({"limits": self.limits} if self.limits is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -221,10 +258,26 @@ class Report:
             f"Level: {self.level}    {counts['passed']} passed, {counts['failed']} failed, "
             f"{counts['skipped']} skipped"
         )
+        lines += self.write_modes_lines()
         held_back = self.held_back()
         if held_back:
             lines.append(f"Next level held back by: {held_back}")
+        lines += self.not_applicable_lines()
         return "\n".join(lines)
+
+    def write_modes_lines(self) -> list[str]:
+        """The summary's line naming the write modes proven (a destination's only)."""
+        if not self.is_destination:
+            return []
+        return [f"Write modes proven: {', '.join(self.write_modes_proven) or 'none'}"]
+
+    def not_applicable_lines(self) -> list[str]:
+        """The summary's list of what the level does not cover (checks not applicable)."""
+        if not self.not_applicable:
+            return []
+        lines = ["Not applicable, so not proven:"]
+        lines += [f"  {c.name}: {c.message}" for c in self.not_applicable]
+        return lines
 
     def held_back(self) -> str:
         """Which checks keep the next level out of reach, or ``""`` at the top."""
@@ -235,7 +288,7 @@ class Report:
         blocking = [
             c.name
             for c in self.checks
-            if LEVELS.index(c.level) <= LEVELS.index(target)
+            if LEVELS.index(c.blocks) <= LEVELS.index(target)
             and (c.status == "failed" or (c.status == "skipped" and c.applicable))
         ]
         if not blocking and not self.complete:

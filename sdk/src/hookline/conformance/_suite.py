@@ -13,6 +13,7 @@ from hookline._version import __version__
 from hookline.conformance._capture import Capture
 from hookline.conformance._context import Precondition, SuiteContext
 from hookline.conformance._fixture import ConformanceFixture
+from hookline.conformance._limits import Guard, LimitReached, Limits, Worker
 from hookline.conformance._registry import Check, CheckFailed, CheckSkipped, all_checks
 from hookline.conformance._report import CheckOutcome, Report
 from hookline.errors import UsageError
@@ -23,16 +24,63 @@ _SPY = "hookline-conformance-observer"
 
 
 class _ReadObserver:
-    """Notes which streams the host asks the connector to read."""
+    """Notes which streams the host asks the connector to read, and bounds every call.
 
-    def __init__(self, calls: list[str]) -> None:
-        self.calls = calls
+    Each read is counted against the running check's record cap as it yields, and every
+    call into the connector notes its thread, so that a check past its time limit can be
+    stopped where the connector's code runs (see :mod:`hookline.conformance._limits`).
+    """
+
+    def __init__(self, ctx: SuiteContext) -> None:
+        self.ctx = ctx
+
+    def _guarded(self) -> Any:
+        guard = self.ctx.guard
+        guard.tick()
+        guard.enter()
+        try:
+            return (yield)
+        finally:
+            guard.leave()
 
     @hookimpl(wrapper=True)
     def hookline_read(self, stream: ConfiguredStream) -> Any:
-        """Record the stream, then let the connector read it."""
-        self.calls.append(stream.name)
-        return (yield)
+        """Record the stream, then let the connector read it, within the check's limits."""
+        self.ctx.read_calls.append(stream.name)
+        batches = yield from self._guarded()
+        if batches is None:
+            return None
+        return self.ctx.guard.bounded(stream.name, batches)
+
+    @hookimpl(wrapper=True)
+    def hookline_auth(self) -> Any:
+        """Let the connector authenticate, within the check's time limit."""
+        return (yield from self._guarded())
+
+    @hookimpl(wrapper=True)
+    def hookline_check(self) -> Any:
+        """Let the connector check its connection, within the check's time limit."""
+        return (yield from self._guarded())
+
+    @hookimpl(wrapper=True)
+    def hookline_discover(self) -> Any:
+        """Let the connector discover, within the check's time limit."""
+        return (yield from self._guarded())
+
+    @hookimpl(wrapper=True)
+    def hookline_write_start(self) -> Any:
+        """Let the connector start a write, within the check's time limit."""
+        return (yield from self._guarded())
+
+    @hookimpl(wrapper=True)
+    def hookline_write(self) -> Any:
+        """Let the connector write a batch, within the check's time limit."""
+        return (yield from self._guarded())
+
+    @hookimpl(wrapper=True)
+    def hookline_write_finish(self) -> Any:
+        """Let the connector finish a write, within the check's time limit."""
+        return (yield from self._guarded())
 
 
 def check_names() -> list[str]:
@@ -50,6 +98,7 @@ def run_suite(
     required_level: str | None = None,
     on_result: Callable[[CheckOutcome], None] | None = None,
     plugins: Plugins | None = None,
+    limits: Limits | None = None,
 ) -> Report:
     """Run the conformance suite against ``connector`` and return the report.
 
@@ -65,11 +114,15 @@ def run_suite(
         on_result: called with each check's outcome as soon as it is known.
         plugins: the cross-cutting plugins that take part, as in a run (default: every
             installed, enabled one); their wrappers see every phase the suite drives.
+        limits: the record cap of every read and the time limit of every check (default
+            :class:`Limits`); a check that hits either fails saying so, and the suite goes
+            on to the next one and the report.
 
     Raises:
         UsageError: an unknown check name, or both ``config`` and ``config_path``.
     """
     selected = _select(checks)
+    limits = limits or Limits()
     workdir.mkdir(parents=True, exist_ok=True)
     report = Report(
         connector=connector.id,
@@ -78,6 +131,7 @@ def run_suite(
         hookline_version=__version__,
         complete=len(selected) == len(all_checks()),
         required_level=required_level,
+        limits=limits.to_dict(),
     )
     report.with_fixture = config is None and config_path is None
     capture = Capture()
@@ -87,16 +141,20 @@ def run_suite(
         ctx, fixture_error = _context(connector, workdir, config, config_path, capture)
         ctx.outcomes = report.checks
         ctx.plugins = plugins
-        observer = _ReadObserver(ctx.read_calls)
+        ctx.limits = limits
+        observer = _ReadObserver(ctx)
         connector.attach(observer, _SPY)
+        worker = Worker()
         try:
             for item in selected:
-                outcome = _run_check(ctx, item, fixture_error)
+                outcome = _run_bounded(worker, ctx, item, fixture_error)
                 report.checks.append(outcome)
                 if on_result is not None:
                     on_result(outcome)
         finally:
+            worker.close()
             connector.detach(observer)
+            ctx.guard = Guard(limits)
             ctx.close()
             if ctx.fixture is not None and ctx.fixture.cleanup is not None:
                 try:
@@ -157,9 +215,33 @@ def _context(
     return ctx, error
 
 
+def _run_bounded(
+    worker: Worker, ctx: SuiteContext, item: Check, fixture_error: str | None
+) -> CheckOutcome:
+    """Run one check in the worker within its limits; a limit hit fails it, saying so."""
+    guard = ctx.guard = Guard(ctx.limits)
+    started = time.monotonic()
+    finished, outcome = worker.run(lambda: _run_check(ctx, item, fixture_error), guard)
+    if guard.reason is None and finished and isinstance(outcome, CheckOutcome):
+        return outcome
+    reason = guard.reason or "the check stopped without an outcome"
+    if not finished:
+        reason += "; the check did not stop when interrupted and was abandoned"
+    return CheckOutcome(
+        name=item.name,
+        phase=item.phase,
+        level=item.level,
+        doc=item.doc,
+        status="failed",
+        message=reason,
+        seconds=time.monotonic() - started,
+    )
+
+
 def _run_check(ctx: SuiteContext, item: Check, fixture_error: str | None) -> CheckOutcome:
     started = time.monotonic()
     applicable = True
+    holds_back = None
     try:
         if fixture_error is not None and item.phase != "describe":
             if item.name == "config.fixture_accepted":
@@ -173,6 +255,9 @@ def _run_check(ctx: SuiteContext, item: Check, fixture_error: str | None) -> Che
         status, message = "failed", str(exc)
     except CheckSkipped as exc:
         status, message, applicable = "skipped", str(exc), exc.applicable
+        holds_back = exc.holds_back
+    except LimitReached as exc:
+        status, message = "failed", str(exc)
     except Precondition as exc:
         status, message = "failed", str(exc)
     except Exception as exc:
@@ -187,4 +272,5 @@ def _run_check(ctx: SuiteContext, item: Check, fixture_error: str | None) -> Che
         message=" ".join(message.split()),
         seconds=time.monotonic() - started,
         applicable=applicable,
+        holds_back=holds_back,
     )

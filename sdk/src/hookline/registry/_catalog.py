@@ -63,6 +63,7 @@ table{width:100%;border-collapse:collapse;font-size:.85rem;overflow-wrap:normal}
 th,td{text-align:left;vertical-align:top;border-top:1px solid var(--line);padding:.3rem .4rem}
 th{background:var(--bg)}.settings{overflow-x:auto}
 td small{display:block;color:var(--muted)}.reasons{color:#a40e26}
+.not-proven{margin:0;padding-left:1.1rem}
 a{color:#0550ae}footer{color:var(--muted);font-size:.85rem}
 """
 
@@ -187,7 +188,7 @@ def _card(entry: Mapping[str, Any]) -> str:
 <h3>Categories</h3>{_tags(entry.get("categories", []))}
 <h3>Capabilities</h3>{_tags(meta.get("capabilities", []))}{hosts_html}
 <h3>Settings</h3>{_settings(meta.get("config_schema", {}), meta.get("secret_settings", []))}
-<h3>Evidence</h3><dl>{_evidence(evidence)}</dl>
+<h3>Evidence</h3><dl>{_evidence(evidence, str(meta.get("kind", "")))}</dl>
 </article>
 """
 
@@ -206,7 +207,7 @@ def _package(entry: Mapping[str, Any]) -> str:
     return "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
 
 
-def _evidence(evidence: Mapping[str, Any]) -> str:
+def _evidence(evidence: Mapping[str, Any], kind: str) -> str:
     digest = evidence.get("report_digest")
     short = escape(f"{digest[:19]}…") if isinstance(digest, str) else "none"
     counts = (
@@ -224,9 +225,46 @@ def _evidence(evidence: Mapping[str, Any]) -> str:
     ]
     if evidence.get("python_version"):
         rows.insert(5, ("Python", escape(str(evidence["python_version"]))))
+    rows.append(("Wheel", _artifact(evidence.get("artifact"))))
+    rows.append(("Not proven (not applicable)", _not_applicable(evidence.get("not_applicable"))))
+    if kind in ("destination", "both"):
+        rows.append(("Write modes proven", _write_modes(evidence.get("write_modes_proven"))))
     if evidence.get("hazards"):
         rows.append(("Hazards", "; ".join(escape(str(h)) for h in evidence["hazards"])))
     return "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+
+
+def _artifact(artifact: Any) -> str:
+    """The wheel the evidence is for, or a warning that install cannot verify it."""
+    if not isinstance(artifact, Mapping):
+        return '<span class="reasons">not recorded: the installed wheel cannot be verified</span>'
+    digest = escape(str(artifact.get("sha256", "")))
+    name = escape(str(artifact.get("filename", "")))
+    return f'<code>{name}</code> <code title="sha256:{digest}">sha256:{digest[:16]}…</code>'
+
+
+def _not_applicable(checks: Any) -> str:
+    """The checks that did not apply, with why: what the level does not prove."""
+    if not isinstance(checks, list):
+        return "not recorded"
+    if not checks:
+        return "nothing: every check applied"
+    items = "".join(
+        f"<li><code>{escape(str(c.get('name', '')))}</code>: {escape(str(c.get('reason', '')))}"
+        "</li>"
+        for c in checks
+        if isinstance(c, Mapping)
+    )
+    return f'<ul class="not-proven">{items}</ul>'
+
+
+def _write_modes(modes: Any) -> str:
+    """The write modes a destination's evidence proves."""
+    if not isinstance(modes, list):
+        return "not recorded"
+    if not modes:
+        return "none"
+    return ", ".join(f"<code>{escape(str(mode))}</code>" for mode in modes)
 
 
 def _settings(schema: Mapping[str, Any], secret_paths: Iterable[str]) -> str:

@@ -3,8 +3,11 @@
 The connector is installed into a fresh virtual environment (never the user's own) with
 hookline, its entry point and hook API are checked there, the conformance suite runs there
 against the connector's own fixture, and the outcome is written to its registry entry as
-evidence. Packaging hazards are looked for on the way: a ``.pth`` file (code that runs at
-every Python start-up) and an entry point that shadows another connector's id.
+evidence. The evidence is tied to the exact wheel tested (its file name and SHA-256): a
+project directory is built into a wheel first, a requirement is downloaded as one, and
+that wheel is what is installed. Packaging hazards are looked for on the way: a ``.pth``
+file (code that runs at every Python start-up) and an entry point that shadows another
+connector's id.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import attrs
 
 from hookline._version import __version__
 from hookline.errors import UsageError, ValidationTimeout
+from hookline.registry._artifact import artifact_record, the_wheel, wheel_command
 from hookline.registry._entries import SCHEMA_VERSION, entries_dir, read_entry, write_entry
 
 #: The longest a whole validation may take by default, in seconds.
@@ -62,6 +66,7 @@ class Validation:
             "accepted": self.accepted,
             "ids": [e["id"] for e in self.entries],
             "levels": {e["id"]: e["evidence"]["level"] for e in self.entries},
+            "artifact": self.entries[0]["evidence"].get("artifact") if self.entries else None,
             "reasons": self.reasons,
             "hazards": self.hazards,
             "seconds": round(self.seconds, 1),
@@ -237,11 +242,16 @@ def _run(
         return
     before = {item["file"] for item in _probe(python, clock)["pth"]}
 
-    progress(f"installing {requirement}")
-    problem = _pip_install(python, requirement, pip, clock)
+    progress(f"getting the wheel to test ({requirement})")
+    wheel = _tested_wheel(python, requirement, name, workdir / "artifact", pip, clock, result)
+    if wheel is None:
+        return
+    progress(f"installing {wheel.name}")
+    problem = _pip_install(python, str(wheel), pip, clock)
     if problem:
         result.reasons.append(f"{name} does not install: {problem}")
         return
+    artifact = artifact_record(wheel)
     probe = _probe(python, clock)
     for item in probe["pth"]:
         if item["file"] not in before:
@@ -283,6 +293,7 @@ def _run(
             hookline, connector_id, package, probe, workdir, clock, registry_dir, categories, result
         )
         if entry is not None:
+            entry["evidence"]["artifact"] = artifact
             result.entries.append(entry)
     if not result.reasons and not result.hazards:
         for entry in result.entries:
@@ -294,6 +305,34 @@ def _run(
             entry["evidence"]["hazards"] = list(result.hazards)
     for entry in result.entries:
         write_entry(registry_dir, entry)
+
+
+def _tested_wheel(
+    python: str,
+    requirement: str,
+    name: str,
+    destination: Path,
+    pip: PipOptions,
+    clock: _Clock,
+    result: Validation,
+) -> Path | None:
+    """The wheel that is installed and tested: the one given, built, or downloaded."""
+    if requirement.endswith(".whl") and Path(requirement).is_file():
+        return Path(requirement)
+    destination.mkdir(parents=True, exist_ok=True)
+    building = Path(requirement).is_dir()
+    quiet = ["-q", "--disable-pip-version-check"]
+    args = [python, "-m", "pip", *wheel_command(requirement, destination), *quiet, *pip.args()]
+    done = _call(args, clock)
+    wheel = the_wheel(destination) if done.returncode == 0 else None
+    if wheel is None:
+        how = "its wheel does not build" if building else "pip finds no wheel of it"
+        why = last_line(done) if done.returncode else "no single wheel came out"
+        result.reasons.append(
+            f"{name}: {how} ({why}); the registry validates and verifies wheels only: "
+            "publish a wheel, or validate a wheel file"
+        )
+    return wheel
 
 
 def _test_one(
@@ -344,7 +383,7 @@ def _entry(
     existing = read_entry(existing_path) if existing_path.is_file() else {}
     by_status: dict[str, list[str]] = {"passed": [], "failed": [], "skipped": []}
     for check in report["checks"]:
-        by_status[check["status"]].append(check["name"])
+        by_status.setdefault(check["status"], []).append(check["name"])
     canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
     return {
         "schema_version": SCHEMA_VERSION,
@@ -382,8 +421,27 @@ def _entry(
             "hazards": [],
             "reasons": [],
             "seconds": round(sum(c["seconds"] for c in report["checks"]), 2),
+            **_not_proven(report, info["kind"]),
         },
     }
+
+
+def _not_proven(report: dict[str, Any], kind: str) -> dict[str, Any]:
+    """What the level does not cover: checks not applicable, and the write modes proven."""
+    listed = report.get("not_applicable")
+    if not isinstance(listed, list):  # a report from before the list was written
+        listed = [
+            {"name": c["name"], "reason": c.get("message", "")}
+            for c in report["checks"]
+            if c["status"] == "skipped" and c.get("applicable") is False
+        ]
+    found: dict[str, Any] = {
+        "not_applicable": [{"name": str(c["name"]), "reason": str(c["reason"])} for c in listed]
+    }
+    modes = report.get("write_modes_proven")
+    if kind in ("destination", "both") and isinstance(modes, list):
+        found["write_modes_proven"] = list(dict.fromkeys(str(mode) for mode in modes))
+    return found
 
 
 def _repository(package: dict[str, Any]) -> str | None:

@@ -40,7 +40,8 @@ On ``http://127.0.0.1:<free port>`` it serves:
 {%- endif %}
 {%- if cookiecutter.kind != "source" %}
 * ``PUT /<stream>/<id>``: stores the JSON object in the body under its ``id`` (which must
-  match the path), replacing what was stored: an upsert. ``201`` when created, ``200``
+  match the path; a body without ``id`` is stored under the path's key, such as a
+  composite ``north:3``), replacing what was stored: an upsert. ``201`` when created, ``200``
   when replaced, ``422`` for a body that is not such an object. :meth:`FakeApi.stored`
   returns what was stored for a stream.
 {%- endif %}
@@ -199,6 +200,19 @@ class FakeApi:
             raise RuntimeError("the fake API is not running; call start() first")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+{%- if cookiecutter.kind != "destination" %}
+
+    def change(self, name: str, records: list[dict[str, Any]]) -> None:
+        """Add or replace (by ``id``) records of ``name`` while the API serves them.
+
+        The resource stays in ``updated_at`` order, so an updated record moves to the
+        last page and every record after it moves up a place.
+        """
+        with self._lock:
+            by_id = {r["id"]: r for r in self.resources[name]}
+            by_id.update((r["id"], r) for r in records)
+            self.resources[name] = sorted(by_id.values(), key=lambda r: (r["updated_at"], r["id"]))
+{%- endif %}
 {%- if cookiecutter.kind != "source" %}
 
     def stored(self, stream: str) -> list[dict[str, Any]]:
@@ -339,7 +353,7 @@ class FakeApi:
             record = json.loads(body or b"null")
         except ValueError:
             return 422, {"error": "the body is not JSON"}
-        if not isinstance(record, dict) or str(record.get("id")) != key:
+        if not isinstance(record, dict) or ("id" in record and str(record["id"]) != key):
             return 422, {"error": f"the body must be a JSON object whose id is {key}"}
         with self._lock:
             records = self._stored.setdefault(stream, {})

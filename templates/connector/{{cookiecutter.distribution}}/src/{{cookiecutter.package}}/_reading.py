@@ -83,14 +83,36 @@ def _position(record: Record) -> tuple[Any, Any]:
 
 
 def _start(stream: ConfiguredStream, state: State | None) -> tuple[Any, Any] | None:
-    """Return the position to continue after, or ``None`` to read everything."""
+    """Return the position to continue after, or ``None`` to read everything.
+
+    Raises:
+        ReadError: the saved state is not one this connector wrote (a missing key, or a
+            value of another type): reading from part of it could skip records.
+    """
     if stream.sync_mode != "incremental" or not state:
         return None
-    try:
-        return (state["updated_at"], state["id"])
-    except KeyError:
+    updated_at, record_id = state.get("updated_at"), state.get("id")
+    if not isinstance(updated_at, str) or not isinstance(record_id, (int, str)):
         raise ReadError(
-            f"the saved state {state!r} has no updated_at and id; reset it with "
+            f"the saved state {state!r} is not a position of this connector (a text "
+            "updated_at and an id); reset it with hookline state reset",
+            stream=stream.name,
+        )
+    return (updated_at, record_id)
+
+
+def _is_after(record: Record, after: tuple[Any, Any], stream: ConfiguredStream) -> bool:
+    """Whether ``record`` comes after the saved position ``after``.
+
+    Raises:
+        ReadError: the saved position's id is of another type than the records' ids.
+    """
+    try:
+        return _position(record) > after
+    except TypeError:
+        raise ReadError(
+            f"the saved state's position {list(after)!r} cannot be compared with the "
+            f"records' (updated_at, id) {list(_position(record))!r}; reset it with "
             "hookline state reset",
             stream=stream.name,
         ) from None
@@ -127,7 +149,7 @@ def read_stream(
         Sender(client), first, pagination(config), records_path="data", max_pages=MAX_PAGES
     )
     for page in pages:
-        records = [r for r in page.records if after is None or _position(r) > after]
+        records = [r for r in page.records if after is None or _is_after(r, after, stream)]
         if records:
             yield _batch(records)
 {%- else %}
@@ -143,7 +165,7 @@ def read_stream(
     # Replace this with a query to your system: ask it for the records changed since
     # after[0], in order, a page at a time, rather than loading everything as here.
     records = sorted(_load(directory / f"{stream.name}.jsonl", stream.name), key=_position)
-    records = [r for r in records if after is None or _position(r) > after]
+    records = [r for r in records if after is None or _is_after(r, after, stream)]
     for start in range(0, len(records), config.batch_size):
         yield _batch(records[start : start + config.batch_size])
 

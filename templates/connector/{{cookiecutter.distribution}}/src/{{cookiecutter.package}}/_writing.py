@@ -20,14 +20,20 @@ from {{ cookiecutter.package }}._client import request
 
 
 def _key(stream: ConfiguredStream, record: Record) -> str | None:
+    """The record's primary key for the path: its values joined by ``:`` (a composite key)."""
     fields = stream.stream.primary_key or ("id",)
-    if len(fields) != 1 or record.get(fields[0]) is None:
+    values = [record.get(field) for field in fields]
+    if any(value is None for value in values):
         return None
-    return str(record[fields[0]])
+    texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+    return ":".join(texts)
 
 
 def write_batch(client: HttpClient, stream: ConfiguredStream, records: list[Record]) -> WriteResult:
-    """Send each record with ``PUT /<stream>/<id>``; a record the API refuses is rejected.
+    """Send each record with ``PUT /<stream>/<key>``; a record the API refuses is rejected.
+
+    ``<key>`` is the record's primary key value, or its values joined by ``:`` when the key
+    has several fields.
 
     Raises:
         WriteError: the API could not be reached or kept failing; the whole batch is sent
@@ -38,7 +44,7 @@ def write_batch(client: HttpClient, stream: ConfiguredStream, records: list[Reco
     for record in records:
         key = _key(stream, record)
         if key is None:
-            rejected.append(RejectedRecord(record, "the record has no single primary key value"))
+            rejected.append(RejectedRecord(record, "a primary key field is missing or null"))
             continue
         # Replace this with your API's endpoint for creating or replacing one record.
         path = f"/{urllib.parse.quote(stream.name)}/{urllib.parse.quote(key, safe='')}"

@@ -16,6 +16,10 @@ this start a local fake of that system instead, so the suite keeps running offli
 
 Sources: every incremental stream must span at least two batches (the suite resumes after
 the first), so the fixture makes the batches small.
+``record_counts`` says how many records each stream holds (a read that stops early
+fails), and ``change_data`` changes the data between two reads (records updated and
+added) and returns the changed ones: an incremental read after it must return exactly
+those. Keep both true when you change the sample data.
 {%- endif %}
 {%- if cookiecutter.kind != "source" %}
 
@@ -32,6 +36,9 @@ __all__ = ["conformance_fixture"]
 {%- endif %}
 {% if cookiecutter.style == "python" %}
 import json
+{%- endif %}
+{%- if cookiecutter.kind != "destination" %}
+from collections.abc import Callable
 {%- endif %}
 from pathlib import Path
 from typing import Any
@@ -54,9 +61,11 @@ from {{ cookiecutter.package }}._fake_api import FakeApi
 
 #: Records per batch in the fixture: small, so that reads span several batches.
 BATCH_SIZE = 5
+#: How many customers and orders the sample data holds.
+CUSTOMERS, ORDERS = 13, 17
 
 
-def sample_customers(count: int = 13) -> list[Record]:
+def sample_customers(count: int = CUSTOMERS) -> list[Record]:
     """Return ``count`` customers with distinct ids and increasing ``updated_at``."""
     return [
         {
@@ -69,7 +78,7 @@ def sample_customers(count: int = 13) -> list[Record]:
     ]
 
 
-def sample_orders(count: int = 17) -> list[Record]:
+def sample_orders(count: int = ORDERS) -> list[Record]:
     """Return ``count`` orders; two orders share each ``updated_at`` (ids break the tie)."""
     return [
         {
@@ -81,6 +90,23 @@ def sample_orders(count: int = 17) -> list[Record]:
         }
         for n in range(1, count + 1)
     ]
+
+
+def _apply(change: Callable[[str, list[Record]], None]) -> dict[str, list[Record]]:
+    """Update two customers and an order, add one of each; return the changed records."""
+    customers = [
+        {**c, "name": f"{c['name']} (renamed)", "updated_at": f"2024-04-0{n}T10:00:00Z"}
+        for n, c in enumerate(sample_customers()[2:8:5], start=1)
+    ]
+    added = sample_customers(CUSTOMERS + 1)[-1]
+    customers.append({**added, "updated_at": "2024-04-03T10:00:00Z"})
+    orders = [
+        {**sample_orders()[3], "status": "refunded", "updated_at": "2024-04-01T12:00:00Z"},
+        {**sample_orders(ORDERS + 1)[-1], "updated_at": "2024-04-02T12:00:00Z"},
+    ]
+    change("customers", customers)
+    change("orders", orders)
+    return {"customers": customers, "orders": orders}
 {%- endif %}
 {%- if cookiecutter.style == "rest" %}
 
@@ -163,6 +189,10 @@ def conformance_fixture(workdir: Path) -> ConformanceFixture:
         read_back=read_back,
 {%- endif %}
         cleanup=api.stop,
+{%- if cookiecutter.kind != "destination" %}
+        record_counts={"customers": CUSTOMERS, "orders": ORDERS},
+        change_data=lambda: _apply(api.change),
+{%- endif %}
     )
 {%- if cookiecutter.kind != "destination" %}
 
@@ -204,8 +234,21 @@ def conformance_fixture(workdir: Path) -> ConformanceFixture:
 {%- if cookiecutter.kind != "source" %}
         read_back=read_back,
 {%- endif %}
+{%- if cookiecutter.kind != "destination" %}
+        record_counts={"customers": CUSTOMERS, "orders": ORDERS},
+        change_data=lambda: _apply(lambda name, records: _merge(directory, name, records)),
+{%- endif %}
     )
 {%- if cookiecutter.kind != "destination" %}
+
+
+def _merge(directory: Path, name: str, records: list[Record]) -> None:
+    """Add or replace (by ``id``) records in ``<directory>/<name>.jsonl``."""
+    path = directory / f"{name}.jsonl"
+    with path.open(encoding="utf-8") as lines:
+        by_id = {r["id"]: r for r in (json.loads(line) for line in lines if line.strip())}
+    by_id.update((r["id"], r) for r in records)
+    _write_lines(path, list(by_id.values()))
 
 
 def _write_lines(path: Path, records: list[Record]) -> None:
