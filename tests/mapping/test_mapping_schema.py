@@ -81,6 +81,42 @@ def test_text_steps_drop_constraints_that_no_longer_hold() -> None:
     assert props["email"] == {"type": "string", "format": "email"}
 
 
+def test_indexes_and_paths_through_arrays_are_typed() -> None:
+    schema = {
+        **ORDERS,
+        "properties": {
+            **ORDERS["properties"],
+            "lines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
+                },
+            },
+            "tags": {"type": "array"},
+        },
+    }
+    spec = {
+        "compute": {
+            "first_sku": "lines[0].sku",
+            "last_line": "lines[-1]",
+            "qty": "lines[0].qty",
+            "city": "customer.address.city",
+            "first_tag": "tags[0]",  # items of any type: nothing can be told
+            "part": "split(customer.name, ' ')[0]",
+            "missing": "lines[0].nope",
+        }
+    }
+    props = compile_mapping(spec, schema).output_schema["properties"]
+    assert props["first_sku"] == {"type": ["string", "null"]}
+    assert props["last_line"]["type"] == ["object", "null"]
+    assert props["qty"] == {"type": ["integer", "null"]}
+    assert props["city"] == {"type": ["string", "null"]}
+    assert props["first_tag"] == {}
+    assert props["part"] == {"type": ["string", "null"]}
+    assert props["missing"] == {}
+
+
 def test_computed_fields_get_a_type_when_it_can_be_told() -> None:
     spec = {
         "compute": {
@@ -97,7 +133,7 @@ def test_computed_fields_get_a_type_when_it_can_be_told() -> None:
         "optional": ["compute"],  # items is not in the schema
     }
     props = output(spec)["properties"]
-    assert props["domain"] == {}
+    assert props["domain"] == {"type": ["string", "null"]}, "an item of split(), or null"
     assert props["email_lc"] == {"type": ["string", "null"]}
     assert props["n"] == {"type": "integer"}
     assert props["copy"] == {"type": "integer", "description": "Order number."}

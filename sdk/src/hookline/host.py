@@ -199,6 +199,7 @@ class Connector:
                 except StopIteration:
                     return
             yield batch
+            del batch  # not kept while the connector reads the next one
 
     def has_transform(self) -> bool:
         """Whether the connector itself implements ``hookline_transform``."""

@@ -22,7 +22,17 @@ _PIPELINE = click.argument(
     "--stream", "-s", "streams", multiple=True, metavar="NAME", help="Run only this stream."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON, no progress.")
-def run(pipeline_path: Path, streams: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--profile",
+    "profile_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Profile every thread of the run (main, each stream's worker and reader) into "
+    "DIR/<thread>.prof, for python -m pstats.",
+)
+def run(
+    pipeline_path: Path, streams: tuple[str, ...], as_json: bool, profile_dir: Path | None
+) -> None:
     """Run a pipeline: read, map, write, and commit state after each delivered batch.
 
     Exit status: 0 when every stream succeeded, 1 when the run failed, 2 when the
@@ -30,11 +40,14 @@ def run(pipeline_path: Path, streams: tuple[str, ...], as_json: bool) -> None:
     """
     from hookline.cli._progress import choose_progress
     from hookline.runner import run_pipeline
+    from hookline.runner._profiling import profiled
 
     progress = choose_progress(quiet=as_json)
     manager = progress if hasattr(progress, "__enter__") else contextlib.nullcontext()
-    with manager:
-        result = run_pipeline(pipeline_path, streams=streams, progress=progress)
+    with manager, profiled(profile_dir, "main"):
+        result = run_pipeline(
+            pipeline_path, streams=streams, progress=progress, profile_dir=profile_dir
+        )
     if as_json:
         echo_json(result.to_dict())
     else:

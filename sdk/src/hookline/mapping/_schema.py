@@ -345,6 +345,11 @@ def infer(node: dict[str, Any], shape: Shape, table: FunctionTable) -> dict[str,
         return typed(shape.get(name), {}, shape.may_be_null(name))
     if kind == "subexpression" and all(c["type"] == "field" for c in node["children"]):
         return _nested(node["children"], shape)
+    if kind == "subexpression":
+        return _path(node["children"], shape, table)
+    if kind == "index_expression" and node["children"][1]["type"] == "index":
+        # An index past either end gives null.
+        return _element(infer(node["children"][0], shape, table))
     if kind == "literal":
         return {"type": json_type(node["value"])}
     if kind == "function_expression":
@@ -352,7 +357,11 @@ def infer(node: dict[str, Any], shape: Shape, table: FunctionTable) -> dict[str,
         returns = call.returns if call is not None else None
         if returns is None:
             return {}
-        return {"type": returns if isinstance(returns, str) else list(returns)}
+        result: dict[str, Any] = {"type": returns if isinstance(returns, str) else list(returns)}
+        items = _ITEMS.get(node["value"])  # built-in names cannot be redefined
+        if items is not None:
+            result["items"] = dict(items)
+        return result
     if kind in ("not_expression",) or (kind == "comparator" and node["value"] in ("eq", "ne")):
         return {"type": "boolean"}
     if kind == "comparator":
@@ -365,6 +374,37 @@ def infer(node: dict[str, Any], shape: Shape, table: FunctionTable) -> dict[str,
     if kind == "multi_select_dict":
         return {"type": ["object", "null"]}
     return {}
+
+
+#: The items of the arrays built-in functions return, where every item has one type.
+_ITEMS: dict[str, dict[str, Any]] = {"split": {"type": "string"}}
+
+
+def _element(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one item of an array of ``schema`` (null when the index is past it)."""
+    types = types_of(schema)
+    items = schema.get("items") if types is not None and types <= {"array", "null"} else None
+    if not isinstance(items, dict) or types_of(items) is None:
+        return {}
+    return typed(items, {}, nullable=True)
+
+
+def _path(children: list[dict[str, Any]], shape: Shape, table: FunctionTable) -> dict[str, Any]:
+    """The schema at the end of a path such as ``items[0].sku``, step by step."""
+    first, *rest = children
+    schema = infer(first, shape, table)
+    for child in rest:
+        indexed = child["type"] == "index_expression" and child["children"][1]["type"] == "index"
+        name = child["children"][0] if indexed else child
+        if name["type"] != "field":
+            return {}
+        branch = _object_branch(schema)
+        if branch is None or name["value"] not in branch["properties"]:
+            return {}
+        schema = typed(branch["properties"][name["value"]], {}, nullable=True)
+        if indexed:
+            schema = _element(schema)
+    return schema
 
 
 def _nested(children: list[dict[str, Any]], shape: Shape) -> dict[str, Any]:

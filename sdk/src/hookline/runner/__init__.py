@@ -29,6 +29,7 @@ __all__ = [
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from hookline.errors import ConfigError, ConfigProblem
 from hookline.host import Connector, Plugins
@@ -46,6 +47,7 @@ def run_pipeline(
     progress: Progress | None = None,
     connectors: Mapping[str, Connector] | None = None,
     plugins: Plugins | None = None,
+    profile_dir: Path | None = None,
 ) -> RunResult:
     """Run ``pipeline`` once and return what happened.
 
@@ -58,6 +60,8 @@ def run_pipeline(
         connectors: connectors already loaded, by id, used instead of the installed ones
             of that id (the conformance suite runs connectors that are not installed).
         plugins: the cross-cutting plugins (default: every installed, enabled one).
+        profile_dir: profile each stream's worker and reader threads into this directory
+            (``stream-<name>.prof``, ``reader-<name>.prof``; see ``hookline run --profile``).
 
     Raises:
         PipelineBusy: another process runs the same pipeline.
@@ -77,4 +81,4 @@ def run_pipeline(
     lock = nullcontext() if pending else pipeline_lock(pipeline)
     with lock, opened as run:
         plans = run.plan(streams)
-        return run.execute(plans, progress)
+        return run.execute(plans, progress, profile_dir)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
@@ -100,11 +101,17 @@ class Run:
         """
         return plan_streams(self.pipeline, self.discover(), self.source, self.destination, only)
 
-    def execute(self, plans: Sequence[StreamPlan], progress: Progress | None = None) -> RunResult:
+    def execute(
+        self,
+        plans: Sequence[StreamPlan],
+        progress: Progress | None = None,
+        profile_dir: Path | None = None,
+    ) -> RunResult:
         """Run the planned streams concurrently and return what happened.
 
         A stream that fails does not stop the others; the run's status is then ``failed``
-        and each stream's result says why.
+        and each stream's result says why. With ``profile_dir``, every stream's threads
+        are profiled there (see :mod:`hookline.runner._profiling`).
         """
         progress = progress or NoProgress()
         pipeline = self.pipeline
@@ -125,6 +132,7 @@ class Run:
             progress=progress,
             queue_size=pipeline.queue_size,
             stop=stop,
+            profile_dir=profile_dir,
         )
         started = time.monotonic()
         results: dict[str, StreamResult] = {}

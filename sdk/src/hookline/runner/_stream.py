@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -28,9 +29,10 @@ from hookline import jsoncodec
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
 from hookline.errors import HooklineError, Interrupted, RetriableError, TooManyFailures
-from hookline.mapping import SchemaError
+from hookline.mapping import SchemaError, Validator
 from hookline.models import Batch, RejectedRecord, State, WriteResult
 from hookline.runner._plan import StreamPlan
+from hookline.runner._profiling import profiled
 from hookline.runner._results import Progress, StreamResult
 from hookline.runner._sides import Side
 from hookline.runner._transforms import TransformChain, apply
@@ -58,6 +60,8 @@ class StreamRun:
     progress: Progress
     queue_size: int
     stop: threading.Event
+    #: Where each thread's profile goes (``hookline run --profile``), or ``None``.
+    profile_dir: Path | None = None
 
 
 def run_stream(run: StreamRun, plan: StreamPlan) -> StreamResult:
@@ -66,7 +70,8 @@ def run_stream(run: StreamRun, plan: StreamPlan) -> StreamResult:
     started = time.monotonic()
     run.progress.stream_started(result)
     try:
-        _deliver(run, plan, result)
+        with profiled(run.profile_dir, f"stream-{plan.name}"):
+            _deliver(run, plan, result)
         result.status = "succeeded"
     except Interrupted as exc:
         result.status, result.error = "interrupted", str(exc)
@@ -90,32 +95,20 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
     state = None
     if plan.source_stream.sync_mode == "incremental":
         state = run.store.get(run.pipeline, plan.name)
-    before, after = run.chain.before_mapping, run.chain.after_mapping
     last_state = None
     batches = source.connector.read(source.config, source.connection, plan.source_stream, state)
     if run.queue_size > 0:
-        batches = _prefetch(batches, run.queue_size)
+        batches = _prefetch(batches, run.queue_size, run.profile_dir, f"reader-{plan.name}")
     for batch in batches:
-        records = batch.records
-        result.read += len(records)
-        records, rejected = validator.split(records)
-        _set_aside(run, plan, result, "schema", rejected)
-        records, rejected = apply(before, plan.source_stream, records)
-        _set_aside(run, plan, result, "transform", rejected)
-        if plan.mapper is not None and records:
-            mapped = plan.mapper.apply(records)
-            records = mapped.records
-            result.filtered += mapped.filtered
-            _set_aside(run, plan, result, "mapping", mapped.rejected)
-        records, rejected = apply(after, plan.dest_stream, records)
-        _set_aside(run, plan, result, "transform", rejected)
-        if records:
-            written = _write(run, plan, Batch(records, batch.state))
-            result.written += written.written
-            _set_aside(run, plan, result, "write", list(written.rejected))
-        if batch.state is not None:
-            last_state = _safe_state(plan.name, batch.state)
-        if plan.commit_per_batch and last_state is not None and batch.state is not None:
+        # Every copy of this batch (checked, transformed, mapped, written) is released when
+        # _deliver_batch returns, and the batch itself below, before the next one is read:
+        # each stage then runs on one batch in memory, not two.
+        _deliver_batch(run, plan, validator, result, batch)
+        batch_state = batch.state
+        del batch
+        if batch_state is not None:
+            last_state = _safe_state(plan.name, batch_state)
+        if plan.commit_per_batch and last_state is not None and batch_state is not None:
             run.store.commit(
                 run.pipeline, plan.name, last_state, run_id=run.run_id, counts=result.counts()
             )
@@ -140,6 +133,31 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
             f"{result.failed} of {result.read} records failed ({share:.2f}%), more than "
             f"max_failed_records ({plan.limit}); they are in {run.dead_letters.path(plan.name)}"
         )
+
+
+def _deliver_batch(
+    run: StreamRun, plan: StreamPlan, validator: Validator, result: StreamResult, batch: Batch
+) -> None:
+    """Take one batch through every stage to the destination.
+
+    What a stage refused goes to the dead-letter store; the counts go into ``result``.
+    """
+    records, rejected = validator.split(batch.records)
+    result.read += len(batch.records)
+    _set_aside(run, plan, result, "schema", rejected)
+    records, rejected = apply(run.chain.before_mapping, plan.source_stream, records)
+    _set_aside(run, plan, result, "transform", rejected)
+    if plan.mapper is not None and records:
+        mapped = plan.mapper.apply(records)
+        records = mapped.records
+        result.filtered += mapped.filtered
+        _set_aside(run, plan, result, "mapping", mapped.rejected)
+    records, rejected = apply(run.chain.after_mapping, plan.dest_stream, records)
+    _set_aside(run, plan, result, "transform", rejected)
+    if records:
+        written = _write(run, plan, Batch(records, batch.state))
+        result.written += written.written
+        _set_aside(run, plan, result, "write", list(written.rejected))
 
 
 def _write(run: StreamRun, plan: StreamPlan, batch: Batch) -> WriteResult:
@@ -205,8 +223,14 @@ def _set_aside(
 _END = object()
 
 
-def _prefetch(batches: Iterator[Batch], size: int) -> Iterator[Batch]:
-    """Iterate ``batches`` in a reader thread, at most ``size`` batches ahead."""
+def _prefetch(
+    batches: Iterator[Batch], size: int, profile_dir: Path | None = None, thread: str = ""
+) -> Iterator[Batch]:
+    """Iterate ``batches`` in a reader thread, at most ``size`` batches ahead.
+
+    With ``profile_dir``, the reader thread is profiled as ``thread`` (see
+    :mod:`hookline.runner._profiling`).
+    """
     pending: queue.Queue[Any] = queue.Queue(maxsize=size)
     done = threading.Event()
 
@@ -221,9 +245,11 @@ def _prefetch(batches: Iterator[Batch], size: int) -> Iterator[Batch]:
 
     def produce() -> None:
         try:
-            for batch in batches:
-                if not put(batch):
-                    return
+            with profiled(profile_dir, thread):
+                for batch in batches:
+                    if not put(batch):
+                        return
+                    del batch  # not kept while the next one is read
             put(_END)
         except BaseException as exc:
             put(exc)
@@ -238,6 +264,7 @@ def _prefetch(batches: Iterator[Batch], size: int) -> Iterator[Batch]:
             if isinstance(item, BaseException):
                 raise item
             yield item
+            del item  # not kept while the next batch is awaited
     finally:
         done.set()
         reader.join(timeout=5)
