@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 
 from hookline.errors import HooklineError
@@ -133,6 +132,10 @@ class Validator:
         """Check ``record`` with the ``jsonschema`` package (made when first needed), for a
         record holding values jsonschema-rs does not take; ``None``: it cannot either."""
         if self._slow is None:
+            # Imported here: the jsonschema package costs ~40 ms to import, and a record
+            # jsonschema-rs cannot take is rare.
+            import jsonschema
+
             cls: Any = jsonschema.validators.validator_for(
                 self.schema, default=jsonschema.Draft202012Validator
             )
