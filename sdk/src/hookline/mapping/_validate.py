@@ -1,14 +1,16 @@
 """Checking records against a stream's JSON Schema at batch speed: all of JSON Schema.
 
 The check is done by `jsonschema-rs <https://pypi.org/project/jsonschema-rs/>`_, a
-validator compiled from Rust: each record costs one ``is_valid`` call, and only a record
-that fails is looked at again, to say why in hookline's words (:mod:`._reasons`). A record
+validator compiled from Rust: one ``is_valid`` call per :data:`CHUNK` records (one per
+record in a chunk that fails), and only a record that fails is looked at again, to say
+why in hookline's words (:mod:`._reasons`). A record
 holding a Python value that jsonschema-rs does not take (a ``datetime``, a dict with
 non-string keys) is checked by the ``jsonschema`` package instead, so nothing crashes.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import jsonschema_rs
@@ -18,6 +20,10 @@ from hookline.mapping._reasons import Failure, from_python, from_rs, reasons
 from hookline.models import Record, RejectedRecord
 
 _MAX_REASONS = 3
+#: Records checked in one call. Measured on 10,000-record batches of orders, against one
+#: call per record: 0.76 vs 0.94 us/record when all are valid, 0.80 vs 0.99 with one
+#: invalid record in 10,000, 1.24 vs 1.13 with 1% invalid (failing chunks are checked twice).
+CHUNK = 64
 _MAX_SCHEMA_MESSAGE = 240
 NOT_AN_OBJECT = "the record is not an object"
 NOT_JSON = "the record holds a value that is not JSON and cannot be checked"
@@ -64,6 +70,7 @@ class Validator:
             raise SchemaError(_schema_problem(exc)) from None
         except _UNSUPPORTED as exc:
             raise SchemaError(f"the stream's schema is not JSON: {exc}") from None
+        self._whole = _batch_validator(schema, formats)
         self._slow: Any = None
 
     def __repr__(self) -> str:
@@ -100,13 +107,37 @@ class Validator:
 
         A reason holds at most three problems, then ``and N more``. A record that is not
         an object is rejected as ``{"value": record}``.
+
+        Records are checked :data:`CHUNK` at a time in one call each (a call per record
+        costs more than the check itself); only a chunk that fails is checked again
+        record by record, to say which and why.
         """
+        given: list[Any] = records  # a source may hand over anything
+        whole = self._whole
+        if whole is None or type(given) is not list:
+            return self._split_records(given)
+        good: list[Record] = []
+        rejected: list[RejectedRecord] = []
+        for start in range(0, len(given), CHUNK):
+            chunk = given[start : start + CHUNK]
+            try:
+                if whole.is_valid(chunk):
+                    good += chunk
+                    continue
+            except _UNSUPPORTED:
+                pass  # a value jsonschema-rs does not take: record by record
+            kept, refused = self._split_records(chunk)
+            good += kept
+            rejected += refused
+        return good, rejected
+
+    def _split_records(self, records: list[Any]) -> tuple[list[Record], list[RejectedRecord]]:
+        """:meth:`split`, one call per record."""
         good: list[Record] = []
         rejected: list[RejectedRecord] = []
         keep = good.append
         is_valid = self._fast.is_valid
-        given: list[Any] = records  # a source may hand over anything
-        for record in given:
+        for record in records:
             if not isinstance(record, dict):
                 rejected.append(RejectedRecord({"value": record}, NOT_AN_OBJECT))
                 continue
@@ -145,6 +176,36 @@ class Validator:
             return from_python(self._slow.iter_errors(record))
         except Exception:  # a value no JSON Schema validator can read
             return None
+
+
+#: Keywords that resolve against the root of a schema or its base URI: a schema using them
+#: cannot be nested inside another one unchanged.
+_ROOTED = ('"$ref"', '"$dynamicRef"', '"$recursiveRef"', '"$id"', '"$anchor"', '"$dynamicAnchor"')
+
+
+def _batch_validator(schema: dict[str, Any] | bool, formats: bool) -> Any:
+    """A validator of a whole batch (a list of objects, each matching ``schema``), or
+    ``None`` when ``schema`` cannot be nested as its ``items`` unchanged.
+
+    One call checks a chunk of a batch, where a call per record costs more than the check
+    itself (see :meth:`Validator.split`).
+    """
+    try:
+        text = json.dumps(schema)
+    except (TypeError, ValueError):
+        return None
+    if any(keyword in text for keyword in _ROOTED):
+        return None
+    record: dict[str, Any] = {"allOf": [{"type": "object"}, schema]}
+    wrapper: dict[str, Any] = {"type": "array", "items": record}
+    if isinstance(schema, dict) and isinstance(schema.get("$schema"), str):
+        wrapper["$schema"] = schema["$schema"]
+    try:
+        return jsonschema_rs.validator_for(
+            wrapper, validate_formats=formats, retriever=_no_retrieval
+        )
+    except (jsonschema_rs.ValidationError, *_UNSUPPORTED):
+        return None
 
 
 def _schema_problem(exc: Any) -> str:
