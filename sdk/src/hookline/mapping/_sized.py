@@ -32,10 +32,35 @@ _LIMIT = MAX_VALUE_SIZE
 _SPLIT_UNCHECKED = (_LIMIT - 2) // 2
 
 
+#: Integers within this bound are written by ``str()`` exactly as JSON writes them.
+_SMALL_INT = 1 << 62
+
+
+def _scalar_json(value: Any) -> str | None:
+    """The JSON text of a number, boolean or null, as ``json.dumps`` writes it, else ``None``.
+
+    The common arguments of ``concat`` and ``to_string`` (ids, amounts, flags), written
+    without the JSON encoder's cost per call.
+    """
+    kind = type(value)
+    if kind is int:
+        return str(value) if -_SMALL_INT < value < _SMALL_INT else None
+    if kind is float:
+        return repr(value) if value - value == 0 else None  # NaN and infinities: json's words
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return None
+
+
 def text_form(value: Any) -> str:
     """Return the text form of a value: strings as they are, anything else as compact JSON."""
     if isinstance(value, str):
         return value
+    scalar = _scalar_json(value)
+    if scalar is not None:
+        return scalar
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -43,6 +68,8 @@ def _bounded_text(value: Any, builder: str, room: int = _LIMIT) -> str:
     """The text form of ``value``, refused when it would hold more than ``room`` characters."""
     if type(value) is str:
         text = value
+    elif (scalar := _scalar_json(value)) is not None:
+        text = scalar
     else:
         if size_of(value, room) > room:
             raise ValueTooLarge(builder)
@@ -138,6 +165,9 @@ def _join(separator: str, array: list[str]) -> str:
 def _to_string(value: Any) -> str:
     if isinstance(value, str):
         return value
+    scalar = _scalar_json(value)
+    if scalar is not None:
+        return scalar
     if size_of(value) > _LIMIT:
         raise ValueTooLarge("to_string()")
     text = json.dumps(value, separators=(",", ":"), default=str)  # as JMESPath writes it
