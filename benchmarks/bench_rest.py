@@ -14,6 +14,9 @@ included:
 * hookline, one stream: ``python -m hookline read rest --config rest.yaml --stream orders``,
   its JSON Lines going to a file whose lines are counted;
 * plain, three streams: the same loop in three threads, one client each;
+* plain, three streams into SQLite: the same, each thread appending every page to its own
+  table in one transaction (``synchronous=FULL``, as the SQLite connector does): the
+  like-for-like baseline of the next command;
 * hookline, three streams: ``python -m hookline run`` of a pipeline reading three streams
   over ``/orders`` (full sync) into the ``sqlite`` destination, ``concurrency: 3``; the
   written files' lines are counted;
@@ -90,9 +93,60 @@ else:
 print(json.dumps(counts))
 """.replace("@TOKEN@", TOKEN).replace("@SIZE@", str(PAGE_SIZE))
 
+#: The like-for-like baseline of the several-streams run: ``python -c PLAIN_SQLITE BASE_URL
+#: STREAMS DATABASE``. Each thread walks the pages as PLAIN does and appends every page to
+#: its own table of the database in one transaction (WAL, ``synchronous=FULL``: the SQLite
+#: connector's default), the record's fields as columns, objects and lists as JSON text.
+#: Prints the rows stored per stream as a JSON list.
+PLAIN_SQLITE = """\
+import json, sqlite3, sys, threading
+import httpx
+base_url, streams, database = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+counts = [0] * streams
+setup = sqlite3.connect(database)
+setup.execute("PRAGMA journal_mode=WAL")
+setup.close()
+def walk(slot):
+    db = sqlite3.connect(database, isolation_level=None, timeout=60)
+    db.execute("PRAGMA synchronous=FULL")
+    table, insert = f"t{slot}", None
+    headers = {"Authorization": "Bearer @TOKEN@"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        page = 1
+        while True:
+            reply = client.get("/orders", params={"page": page, "per_page": @SIZE@})
+            data = reply.raise_for_status().json()["data"]
+            if not data:
+                break
+            if insert is None:
+                fields = list(data[0])
+                db.execute(f"CREATE TABLE {table} ({', '.join(fields)})")
+                insert = f"INSERT INTO {table} VALUES ({', '.join('?' * len(fields))})"
+            rows = [
+                tuple(
+                    json.dumps(v) if isinstance(v, (dict, list)) else v
+                    for v in map(record.get, fields)
+                )
+                for record in data
+            ]
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(insert, rows)
+            db.execute("COMMIT")
+            page += 1
+    counts[slot] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    db.close()
+threads = [threading.Thread(target=walk, args=(i,)) for i in range(streams)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps(counts))
+""".replace("@TOKEN@", TOKEN).replace("@SIZE@", str(PAGE_SIZE))
+
 PLAIN_1 = "plain httpx, 1 stream"
 HOOK_1 = "hookline read, 1 stream"
 PLAIN_3 = f"plain httpx, {len(STREAMS)} threads"
+PLAIN_3_SQLITE = f"plain httpx, {len(STREAMS)} threads, SQLite"
 HOOK_3 = f"hookline run, {len(STREAMS)} streams"
 PLAIN_FLOOR = "plain httpx, first page only"
 HOOK_FLOOR = "hookline read, first page only"
@@ -297,6 +351,11 @@ def _bench(records: int, runs: int, warmup: int) -> int:
             Series(HOOK_1, records, [*hookline_read, STREAMS[0]]),
             Series(PLAIN_3, records * n, [py, "-c", PLAIN, base, str(n), "0"]),
             Series(
+                PLAIN_3_SQLITE,
+                records * n,
+                [py, "-c", PLAIN_SQLITE, base, str(n), "{place}/plain.db"],
+            ),
+            Series(
                 HOOK_3,
                 records * n,
                 [py, "-m", "hookline", "run", "{place}/pipeline.yaml", "--json"],
@@ -342,15 +401,19 @@ def summarize(plan: dict[str, Series], records: int, runs: int, warmup: int) -> 
         f"{len(STREAMS)} streams, hookline / plain": plan[HOOK_3].per_second()
         / plan[PLAIN_3].per_second(),
         "one stream without start-up, hookline / plain": net["hookline"] / net["plain"],
+        f"{len(STREAMS)} streams into SQLite, hookline / plain into SQLite": plan[
+            HOOK_3
+        ].per_second()
+        / plan[PLAIN_3_SQLITE].per_second(),
     }
     print()
     print(
         f"start-up-free, one stream: plain {net['plain']:,.0f} records/s, "
         f"hookline {net['hookline']:,.0f} records/s"
     )
-    print(f"{'ratio of records/s':<48}{'value':>7}{'target':>9}  result")
+    print(f"{'ratio of records/s':<66}{'value':>7}{'target':>9}  result")
     for name, value in ratios.items():
-        print(f"{name:<48}{value:>7.2f}{'>= ' + str(TARGET):>9}  {verdict(value)}")
+        print(f"{name:<66}{value:>7.2f}{'>= ' + str(TARGET):>9}  {verdict(value)}")
     return {
         "benchmark": "rest",
         "records_per_stream": records,
