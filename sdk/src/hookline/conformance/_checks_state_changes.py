@@ -107,14 +107,21 @@ def exactly(stream: Stream, what: str, changed: list[Record], got: list[Any]) ->
     twice = [k for k, n in counts.items() if n > 1 and k in want]
     if twice:
         problems.append(f"{what} returned changed records more than once: {_labels(stream, twice)}")
+    return problems + _stale(stream, what, "changed record(s)", want, have)
+
+
+def _stale(
+    stream: Stream, what: str, noun: str, want: dict[str, Any], have: dict[str, Any]
+) -> list[str]:
+    """A problem when records of ``want`` are in ``have`` as they were before the change."""
     stale = [(k, d) for k in want if k in have and (d := _differs(want[k], have[k]))]
-    if stale:
-        key, difference = stale[0]
-        problems.append(
-            f"{what} returned {len(stale)} changed record(s) as they were before the change: "
-            f"({_label(stream, key)}) has {difference}"
-        )
-    return problems
+    if not stale:
+        return []
+    key, difference = stale[0]
+    return [
+        f"{what} returned {len(stale)} {noun} as they were before the change: "
+        f"({_label(stream, key)}) has {difference}"
+    ]
 
 
 def nothing_missed(
@@ -126,14 +133,7 @@ def nothing_missed(
     problems = []
     if missed:
         problems.append(f"{what} missed {plural(len(missed), 'record')}: {_labels(stream, missed)}")
-    stale = [(k, d) for k in expected if k in have and (d := _differs(expected[k], have[k]))]
-    if stale:
-        key, difference = stale[0]
-        problems.append(
-            f"{what} returned {len(stale)} record(s) as they were before the change: "
-            f"({_label(stream, key)}) has {difference}"
-        )
-    return problems
+    return problems + _stale(stream, what, "record(s)", expected, have)
 
 
 @check("incremental.changes_read")

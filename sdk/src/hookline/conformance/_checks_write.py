@@ -65,7 +65,8 @@ def _write_mode(ctx: SuiteContext) -> str:
     return "upsert" if "upsert" in ctx.connector.info.capabilities else "append"
 
 
-def _read_back(ctx: SuiteContext, stream: ConfiguredStream) -> list[Record]:
+def read_back(ctx: SuiteContext, stream: ConfiguredStream) -> list[Record]:
+    """What the destination holds for ``stream`` (the fixture's read_back, or a read)."""
     fixture = ctx.fixture
     try:
         if fixture is not None and fixture.read_back is not None:
@@ -151,7 +152,7 @@ def round_trip(ctx: SuiteContext) -> str:
     if result.status != "succeeded":
         raise CheckFailed(f"the run {result.status}: {result.error}")
     written = [r for batch in batches for r in batch]
-    back = _read_back(ctx, ConfiguredStream(stream, write_mode=mode))
+    back = read_back(ctx, ConfiguredStream(stream, write_mode=mode))
     problems = _compare(written, back)
     if problems:
         raise CheckFailed(listed(problems))
@@ -174,7 +175,7 @@ def upsert_no_duplicates(ctx: SuiteContext) -> str:
         ctx.connector.write_finish(config, connection, stream)
     except Exception as exc:
         raise CheckFailed(f"writing failed: {ctx.note_error('write', exc)}") from exc
-    back = _read_back(ctx, stream)
+    back = read_back(ctx, stream)
     copies = {key: len(found) for key, found in _by_id(back).items() if len(found) > 1}
     if copies:
         shown = ", ".join(f"id={key} {count} times" for key, count in sorted(copies.items()))
@@ -197,7 +198,7 @@ def new_field(ctx: SuiteContext) -> str:
     later = [{**r, "extra": f"extra-{r['id']}"} for r in sample_records(4, 3)]
     _write_all(ctx, before, sample_records(1, 3), "the first write")
     _write_all(ctx, after, later, "the write that adds field 'extra'")
-    problems = _compare(later, _read_back(ctx, after), fields=("id", "extra"))
+    problems = _compare(later, read_back(ctx, after), fields=("id", "extra"))
     if problems:
         raise CheckFailed(
             f"under schema_policy evolve a new field must be stored: {listed(problems)}"
@@ -224,7 +225,7 @@ def new_field(ctx: SuiteContext) -> str:
         ) from exc
     else:
         raise CheckFailed("under schema_policy freeze a batch with a new field was accepted")
-    stored = _by_id(_read_back(ctx, frozen_grown))
+    stored = _by_id(read_back(ctx, frozen_grown))
     leaked = [r["id"] for r in refused if json.dumps(r["id"]) in stored]
     if leaked:
         raise CheckFailed(f"under freeze the refused batch was partly stored: ids {leaked}")
@@ -271,7 +272,7 @@ def bad_record_dead_letter(ctx: SuiteContext) -> str:
     dead_ids = [entry.get("record", {}).get("id") for entry in dead]
     if dead_ids != [99]:
         raise CheckFailed(f"expected record id=99 in the dead-letter store, found ids {dead_ids}")
-    back = _read_back(ctx, ConfiguredStream(stream, write_mode=mode))
+    back = read_back(ctx, ConfiguredStream(stream, write_mode=mode))
     problems = _compare(good, back)
     if json.dumps(99) in _by_id(back):
         problems.append("the bad record id=99 was stored as well")

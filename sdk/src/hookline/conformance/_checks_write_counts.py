@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hookline.conformance._checks_write import read_back
 from hookline.conformance._context import SuiteContext
 from hookline.conformance._registry import CheckFailed, check, listed
 from hookline.conformance._write_io import (
-    read_back,
     refusal_problems,
     sample_stream,
     seed_for,

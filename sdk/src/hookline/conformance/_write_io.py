@@ -11,7 +11,6 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from hookline.conformance._checks_write import _read_back
 from hookline.conformance._context import SuiteContext
 from hookline.conformance._registry import CheckFailed
 from hookline.conformance._write_sample import (
@@ -113,11 +112,6 @@ def write_session(
                 f"write_finish of stream {stream.name!r} failed: {ctx.note_error('write', exc)}"
             ) from exc
     return results
-
-
-def read_back(ctx: SuiteContext, stream: ConfiguredStream) -> list[Any]:
-    """What the destination holds for ``stream`` (the fixture's read_back, or a read)."""
-    return _read_back(ctx, stream)
 
 
 def refusal_problems(results: list[WriteResult]) -> list[str]:
