@@ -96,6 +96,39 @@ def test_hook_discover(memory: MemoryConnector) -> None:
     assert catalog.to_dict()["streams"][0]["sync_modes"] == ["full", "incremental"]
 
 
+class SelectiveDiscover(MemoryConnector):
+    """Discovers only the streams asked for, and records each call's selection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[Any] = []
+
+    @hookimpl
+    def hookline_discover(self, streams: Any) -> Catalog:
+        self.asked.append(streams)
+        names = ["alpha", "beta"] if streams is None else [n for n in streams if n in "alpha beta"]
+        return Catalog([Stream(name) for name in names])
+
+
+def test_hook_discover_passes_the_selection_and_completes_a_miss() -> None:
+    plugin = SelectiveDiscover()
+    connector, config, connection = _open(plugin)
+    assert connector.discover(config, connection).names == ["alpha", "beta"]
+    assert connector.discover(config, connection, ["beta"]).names == ["beta"]
+    # A name the connector does not offer: everything again, so the error can list it all.
+    assert connector.discover(config, connection, ["beta", "gamma"]).names == ["alpha", "beta"]
+    assert plugin.asked == [None, ("beta",), ("beta", "gamma"), None]
+    only = connector.discover(config, connection, ["gamma"], complete_when_missing=False)
+    assert only.names == []
+
+
+def test_hook_discover_without_the_argument_still_lists_everything(
+    memory: MemoryConnector,
+) -> None:
+    connector, config, connection = _open(memory)  # its hook does not take ``streams``
+    assert connector.discover(config, connection, ["numbers"]).names == ["numbers"]
+
+
 def test_hook_discover_rejects_wrong_result(memory: MemoryConnector) -> None:
     class BadDiscover(MemoryConnector):
         @hookimpl

@@ -137,3 +137,25 @@ def test_a_destination_link_out_of_the_directory_fails_the_stream(
     assert f"it is a symbolic link to {victim}, outside directory {tmp_path / 'out'}" in error
     assert "Traceback" not in err and "bug" not in err
     assert victim.read_text() == "keep\n"
+
+
+def test_a_run_of_one_stream_samples_no_file_of_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path / "in" / "good.jsonl", ['{"id": 1}', '{"id": 2}'])
+    _write(tmp_path / "in" / "broken.jsonl", ["{not json"])  # inferring its schema fails
+    streams = [
+        {"name": "good", "path": "good.jsonl", "primary_key": "id"},
+        {"name": "broken", "path": "broken.jsonl", "primary_key": "id"},
+    ]
+    source = {"directory": str(tmp_path / "in"), "streams": streams}
+    pipeline = _pipeline(tmp_path, source, {"directory": str(tmp_path / "out")})
+
+    code, _summary, err = _run(pipeline, capsys)  # every stream: discovering broken fails
+    assert code != 0
+    assert "broken" in err
+
+    code = main(["run", str(pipeline), "--json", "--stream", "good"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["streams"]["good"]["written"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hookline.schemas import infer_schema
@@ -90,3 +91,65 @@ def test_check_failure_says_what_to_fix(rest: Rest, connector: Any) -> None:
             result = connector.check(config, client)
     assert not result.ok
     assert "404" in result.message and "check the URL" in result.message
+
+
+def _two_streams_api(request: Received) -> Reply:
+    rows = PEOPLE if request.path == "/people" else [{"id": 9, "total": 1.5}]
+    return Reply(200, {"Content-Type": "application/json"}, json.dumps({"items": rows}))
+
+
+def _two_streams(tmp_path: Path, url: str) -> Path:
+    config = tmp_path / "rest.yaml"
+    streams = [
+        {"name": name, "path": f"/{name}", "records": "items", "primary_key": "id"}
+        for name in ("people", "orders")
+    ]
+    config.write_text(json.dumps({"base_url": url, "streams": streams}), encoding="utf-8")
+    return config
+
+
+def test_reading_one_stream_fetches_no_page_of_the_others(tmp_path: Path, cli: Any) -> None:
+    with HttpServer(_two_streams_api) as server:
+        result = cli(
+            "read", "rest", "-c", _two_streams(tmp_path, server.url), "-s", "orders", cwd=tmp_path
+        )
+        paths = [r.path for r in server.requests]
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"id": 9, "total": 1.5}]
+    # One first page to infer the schema of orders, one to read it; people is never asked.
+    assert paths == ["/orders", "/orders"]
+
+
+def test_a_pipeline_of_one_stream_discovers_only_that_one(tmp_path: Path, cli: Any) -> None:
+    with HttpServer(_two_streams_api) as server:
+        pipeline = tmp_path / "pipeline.yaml"
+        pipeline.write_text(
+            json.dumps(
+                {
+                    "source": {
+                        "connector": "rest",
+                        "config_file": str(_two_streams(tmp_path, server.url)),
+                    },
+                    "destination": {"connector": "files", "config": {"directory": "out"}},
+                    "streams": ["people"],
+                }
+            ),
+            encoding="utf-8",
+        )
+        result = cli("run", pipeline, "--json", cwd=tmp_path)
+        paths = {r.path for r in server.requests}
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["streams"]["people"]["written"] == len(PEOPLE)
+    assert paths == {"/people"}
+
+
+def test_an_unknown_stream_name_is_reported_with_every_stream_there_is(
+    tmp_path: Path, cli: Any
+) -> None:
+    with HttpServer(_two_streams_api) as server:
+        result = cli(
+            "read", "rest", "-c", _two_streams(tmp_path, server.url), "-s", "peple", cwd=tmp_path
+        )
+    assert result.returncode == 2, result.stderr
+    assert "peple" in result.stderr
+    assert "people" in result.stderr and "orders" in result.stderr

@@ -143,7 +143,7 @@ def hookline_check(config: Any, connection: Any) -> CheckResult:
 
 
 @hookspec(firstresult=True)
-def hookline_discover(config: Any, connection: Any) -> Catalog:
+def hookline_discover(config: Any, connection: Any, streams: Sequence[str] | None) -> Catalog:
     """List the streams the source offers.
 
     Called once per run, after :func:`hookline_auth`, and by ``hookline discover``. Two
@@ -152,6 +152,14 @@ def hookline_discover(config: Any, connection: Any) -> Catalog:
     Args:
         config: the connector's validated configuration.
         connection: what :func:`hookline_auth` returned.
+        streams: the names of the streams the caller will use, or ``None`` for all of
+            them (``hookline discover``, a pipeline selecting ``all``). A connector whose
+            discovery costs something per stream (a first page fetched, a sample read to
+            infer a schema) may discover only these; one that lists everything cheaply
+            can leave this argument out of its signature. Each named stream it offers
+            must be described exactly as in a full discovery (the conformance check
+            ``discover.selection`` compares them); names it does not offer are left out,
+            and the host then discovers everything to say which streams exist.
 
     Returns:
         A :class:`~hookline.models.Catalog`: for each stream its name, JSON Schema,

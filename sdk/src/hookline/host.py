@@ -24,7 +24,6 @@ __all__ = [
     "open_connector",
 ]
 
-import difflib
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -152,10 +151,33 @@ class Connector:
             result = self._pm.hook.hookline_check(config=config, connection=connection)
         return result if result is not None else CheckResult(ok=True, message="connected")
 
-    def discover(self, config: Any, connection: Any) -> Catalog:
-        """Call ``hookline_discover`` and return the catalog."""
+    def discover(
+        self,
+        config: Any,
+        connection: Any,
+        streams: Sequence[str] | None = None,
+        *,
+        complete_when_missing: bool = True,
+    ) -> Catalog:
+        """Call ``hookline_discover`` and return the catalog.
+
+        With ``streams``, the connector may discover only those. When one of them is not
+        in what it returns, everything is discovered again (unless
+        ``complete_when_missing`` is false), so that whoever reports the unknown name can
+        list the streams that exist.
+        """
+        wanted = None if streams is None else tuple(streams)
+        catalog = self._discover(config, connection, wanted)
+        missing = wanted is not None and any(catalog.get(name) is None for name in wanted)
+        if missing and complete_when_missing:
+            catalog = self._discover(config, connection, None)
+        return catalog
+
+    def _discover(self, config: Any, connection: Any, streams: tuple[str, ...] | None) -> Catalog:
         with self._phase():
-            catalog = self._pm.hook.hookline_discover(config=config, connection=connection)
+            catalog = self._pm.hook.hookline_discover(
+                config=config, connection=connection, streams=streams
+            )
         if not isinstance(catalog, Catalog):
             raise ConnectorError(
                 f"hookline_discover returned {type(catalog).__name__}, not a Catalog",
@@ -514,6 +536,8 @@ def open_connector(connector_id: str, *, plugins: Plugins | None = None) -> Conn
                 f"connector {connector_id!r} is disabled by {DISABLE_ENV}; remove it from "
                 "that variable to use it"
             )
+        import difflib  # only for this message
+
         close = difflib.get_close_matches(connector_id, entries, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConnectorNotFound(

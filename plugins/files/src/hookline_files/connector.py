@@ -22,8 +22,7 @@ __all__ = [
 
 import logging
 import os
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -149,6 +148,8 @@ def _check_destination(directory: Path) -> CheckResult:
         return CheckResult(
             ok=False, message=f"{directory} does not exist and {existing} is not writable"
         )
+    import tempfile  # only a destination's check needs it
+
     try:
         with tempfile.TemporaryFile(dir=directory):
             pass
@@ -224,15 +225,20 @@ def _discover_stream(stream: StreamConfig, config: FilesConfig, directory: Path)
 
 
 @hookimpl
-def hookline_discover(config: FilesConfig, connection: FilesConnection) -> Catalog:
+def hookline_discover(
+    config: FilesConfig, connection: FilesConnection, streams: Sequence[str] | None
+) -> Catalog:
     """List the configured streams with their schemas, keys, cursors and sync modes.
 
     Schemas are declared or inferred from the first ``infer_records`` records of the
-    stream's files in sorted order, so the same files always give the same catalog.
+    stream's files in sorted order, so the same files always give the same catalog. With
+    ``streams`` named, only those are listed (no other stream's files are sampled).
     """
-    streams = [_discover_stream(s, config, connection.directory) for s in config.streams]
+    wanted = None if streams is None else set(streams)
+    selected = [s for s in config.streams if wanted is None or s.name in wanted]
+    found = [_discover_stream(s, config, connection.directory) for s in selected]
     # The field's converter (tuple) hides its element type from mypy.
-    return Catalog(streams=streams)
+    return Catalog(streams=found)
 
 
 def _configured(config: FilesConfig, name: str) -> StreamConfig:

@@ -120,15 +120,21 @@ def _schema(config_stream: StreamConfig, connection: HttpClient) -> dict[str, An
 
 
 @hookimpl
-def hookline_discover(config: RestConfig, connection: HttpClient) -> Catalog:
+def hookline_discover(
+    config: RestConfig, connection: HttpClient, streams: Sequence[str] | None
+) -> Catalog:
     """List the configured streams: schema declared or inferred from the first page.
 
-    Streams with a cursor offer ``incremental`` besides ``full``.
+    Streams with a cursor offer ``incremental`` besides ``full``. With ``streams`` named,
+    only those are listed, so a run of some streams fetches no first page of the others.
     """
-    streams = []
+    wanted = None if streams is None else set(streams)
+    found = []
     for configured in config.streams:
+        if wanted is not None and configured.name not in wanted:
+            continue
         cursor = configured.cursor.field if configured.cursor is not None else None
-        streams.append(
+        found.append(
             Stream(
                 name=configured.name,
                 schema=_schema(configured, connection),
@@ -137,7 +143,7 @@ def hookline_discover(config: RestConfig, connection: HttpClient) -> Catalog:
                 sync_modes=("full", "incremental") if cursor else ("full",),
             )
         )
-    return Catalog(streams=streams)
+    return Catalog(streams=found)
 
 
 @hookimpl

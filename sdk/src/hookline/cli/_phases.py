@@ -123,7 +123,7 @@ def read(
     # --state-out file, and a note says so; `hookline run` delivers records unaltered.
     masked = 0  # records printed with a secret masked
     try:
-        catalog = connector.discover(config, connection)
+        catalog = connector.discover(config, connection, streams or None)
         for configured in select_streams(catalog, streams, full=full):
             counts[configured.name] = 0
             state = states.get(configured.name) if configured.sync_mode == "incremental" else None

@@ -94,6 +94,39 @@ def deterministic(ctx: SuiteContext) -> str:
     )
 
 
+@check("discover.selection")
+def selection(ctx: SuiteContext) -> str:
+    """Discovering some streams by name describes them exactly as a full discovery does.
+
+    Runs name the streams they need (``hookline_discover``'s ``streams``); a connector may
+    discover only those. A name it does not offer must be left out, not raise.
+    """
+    streams = ctx.streams()
+    wanted = streams[-1]
+    unknown = "hookline-no-such-stream"
+    try:
+        some = ctx.discover(ctx.connection, [wanted.name, unknown])
+    except Exception as exc:
+        raise CheckFailed(
+            f"discover of streams {[wanted.name, unknown]} raised {type(exc).__name__}: {exc}; "
+            "leave names the connector does not offer out of the catalog"
+        ) from None
+    got = some.get(wanted.name)
+    if got is None:
+        raise CheckFailed(f"discover of stream {wanted.name!r} by name did not list it")
+    if some.get(unknown) is not None:
+        raise CheckFailed(f"discover listed a stream named {unknown!r}, which was never configured")
+    if got.to_dict() != wanted.to_dict():
+        fields = sorted(k for k, v in wanted.to_dict().items() if got.to_dict().get(k) != v)
+        raise CheckFailed(
+            f"stream {wanted.name!r} discovered by name differs from the full discovery "
+            f"({', '.join(fields)})"
+        )
+    if len(some.streams) < len(streams):
+        return f"stream {wanted.name!r} discovered alone, as in the full catalog"
+    return f"stream {wanted.name!r} as in the full catalog (the connector lists every stream)"
+
+
 # -- read --------------------------------------------------------------------------------
 
 

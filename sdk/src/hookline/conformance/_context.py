@@ -8,7 +8,7 @@ failed) makes the checks that need it skip, naming the check that failed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +162,12 @@ class SuiteContext:
             lambda: self.discover(connection),
         )
 
-    def discover(self, connection: Any) -> Catalog:
-        """Call discover and remember its output for the secrets check."""
-        catalog = self.connector.discover(self.config, connection)
+    def discover(self, connection: Any, streams: Sequence[str] | None = None) -> Catalog:
+        """Call discover (of ``streams`` only, when named) and remember its output for the
+        secrets check."""
+        catalog = self.connector.discover(
+            self.config, connection, streams, complete_when_missing=False
+        )
         self.capture.add("discover output", json.dumps(catalog.to_dict(), default=str))
         return catalog
 

@@ -86,11 +86,17 @@ class Run:
         with open_sides(pipeline, plugins, connectors, pending) as (source, destination):
             yield cls(pipeline, source, destination, plugins)
 
-    def discover(self) -> Catalog:
-        """The source's catalog (discovered once per run)."""
+    def discover(self, only: Sequence[str] = ()) -> Catalog:
+        """The source's catalog (discovered once per run).
+
+        The source is asked for the streams the run needs: ``only``, else the pipeline's
+        selected streams, else all of them.
+        """
         if self._catalog is None:
             side = self.source
-            self._catalog = side.connector.discover(side.config, side.connection)
+            selected = self.pipeline.streams
+            wanted = list(only) or (list(selected) if selected is not None else None)
+            self._catalog = side.connector.discover(side.config, side.connection, wanted)
         return self._catalog
 
     def plan(self, only: Sequence[str] = ()) -> list[StreamPlan]:
@@ -99,7 +105,8 @@ class Run:
         Raises:
             ConfigError: every problem with the streams' settings at once.
         """
-        return plan_streams(self.pipeline, self.discover(), self.source, self.destination, only)
+        catalog = self.discover(only)
+        return plan_streams(self.pipeline, catalog, self.source, self.destination, only)
 
     def execute(
         self,
