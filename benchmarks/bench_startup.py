@@ -4,12 +4,17 @@ Targets (ratios of medians, all measured in this run):
 
 * ``hookline connectors --json`` <= 1.3 x ``hookline --version``: start-up must not grow
   with the number of installed connectors;
-* ``hookline --version`` <= 0.6 x ``tap-jsonl --about``, a Singer SDK tap's start-up.
+* ``hookline --version`` <= 0.6 x ``tap-jsonl --about``, a Singer SDK tap's start-up;
+* ``hookline run`` of the demo pipeline with nothing new to read <= 2 x ``hookline
+  --version``. Beside it, the floor a run cannot go below: an interpreter importing only
+  the libraries a run needs (click, PyYAML, attrs, cattrs, pluggy, sqlite3, jsonschema-rs,
+  jmespath, orjson), none of hookline's own code.
 
-Env A is a fresh virtual environment with hookline installed from a wheel built from
-``sdk/`` (as a user has it) and 20 generated connector packages, built and installed as
-wheels too. Env B is a fresh virtual environment with ``tap-jsonl`` from PyPI. The commands
-are run round-robin; each is timed with ``time.perf_counter`` around ``subprocess.run``.
+Env A is a fresh virtual environment with hookline, the files and SQLite connectors
+installed from wheels built from ``sdk/`` and ``plugins/`` (as a user has them) and 20
+generated connector packages, built and installed as wheels too. Env B is a fresh virtual
+environment with ``tap-jsonl`` from PyPI. The commands are run round-robin; each is timed
+with ``time.perf_counter`` around ``subprocess.run``.
 
 Run it with ``nox -s bench`` (or ``python benchmarks/bench_startup.py`` from an environment
 that has ``hatchling``). ``BENCH_RUNS`` (default 15) and ``BENCH_WARMUP`` (default 3), or
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -46,6 +52,8 @@ CONNECTORS = 20
 TAP = "tap-jsonl"
 TARGET_LISTING = 1.3
 TARGET_VS_SINGER = 0.6
+TARGET_IDLE_RUN = 2.0
+DEMO = ROOT / "examples" / "shop-to-warehouse"
 
 FLOOR = "python -c pass (env A)"
 VERSION = "hookline --version"
@@ -53,6 +61,10 @@ LISTING = "hookline connectors --json"
 LISTING_NONE = "hookline connectors --json (all disabled)"
 LISTING_COLD = "hookline connectors --json --refresh"
 SINGER = f"{TAP} --about (env B)"
+IDLE_RUN = "hookline run (demo, nothing new)"
+DEPENDENCY_FLOOR = "python -c 'import <a run's libraries>'"
+#: What a run imports that is not hookline's own code: the floor of an idle run.
+RUN_LIBRARIES = "click, yaml, attrs, cattrs, pluggy, sqlite3, jsonschema_rs, jmespath, orjson"
 
 PYPROJECT = """\
 [build-system]
@@ -171,10 +183,24 @@ def setup_hookline(work: Path) -> Venv:
     """Env A: hookline and the generated connectors, all installed from wheels."""
     sources = work / "src"
     projects = [write_connector(sources, n) for n in range(1, CONNECTORS + 1)]
-    wheels = build_wheels([ROOT / "sdk", *projects], work / "wheels")
+    first_party = [ROOT / "sdk", ROOT / "plugins" / "files", ROOT / "plugins" / "sqlite"]
+    wheels = build_wheels([*first_party, *projects], work / "wheels")
     venv = make_venv(work / "env-hookline")
     venv.pip_install(*wheels)
     return venv
+
+
+def setup_demo(work: Path, venv: Venv) -> Path:
+    """Copy the demo pipeline and load it once, so that a second run has nothing new."""
+    demo = work / "demo"
+    shutil.copytree(DEMO, demo, ignore=shutil.ignore_patterns(".hookline", "*.db*"))
+    pipeline = demo / "pipeline.yaml"
+    run([venv.script("hookline"), "run", pipeline, "--json"])
+    rows = json.loads(run([venv.script("hookline"), "run", pipeline, "--json"]))
+    read = sum(stream["read"] for stream in rows["streams"].values())
+    if rows["status"] != "succeeded" or read:
+        raise RuntimeError(f"the demo's second run was not an idle run: {rows}")
+    return pipeline
 
 
 def setup_singer(work: Path) -> Venv:
@@ -185,10 +211,10 @@ def setup_singer(work: Path) -> Venv:
 
 
 def verify_listing(venv: Venv) -> None:
-    """Fail unless ``hookline connectors --json`` lists exactly the 20 connectors, all ok."""
+    """Fail unless ``hookline connectors --json`` lists the 20 connectors, files and sqlite."""
     rows = json.loads(run([venv.script("hookline"), "connectors", "--json"]))
     found = {row["id"]: row["error"] or row["status"] for row in rows}
-    expected = {cid: "ok" for cid in connector_ids()}
+    expected = {cid: "ok" for cid in [*connector_ids(), "files", "sqlite"]}
     if found != expected:
         raise RuntimeError(f"hookline connectors --json listed {found}, expected {expected}")
 
@@ -241,6 +267,7 @@ def _bench(runs: int, warmup: int) -> int:
     print(f"building hookline and {CONNECTORS} connector wheels, installing them (env A)...")
     env_a = setup_hookline(work)
     verify_listing(env_a)
+    pipeline = setup_demo(work, env_a)
 
     print(f"installing {TAP} from PyPI (env B)...")
     singer_error = None
@@ -263,6 +290,8 @@ def _bench(runs: int, warmup: int) -> int:
         LISTING_NONE: [hookline, "connectors", "--json"],
         # Every connector imported and checked again: the first listing after installing.
         LISTING_COLD: [hookline, "connectors", "--json", "--refresh"],
+        IDLE_RUN: [hookline, "run", pipeline],
+        DEPENDENCY_FLOOR: [env_a.python, "-c", f"import {RUN_LIBRARIES}"],
     }
     if env_b is not None:
         commands[SINGER] = [env_b.script(TAP), "--about"]
@@ -285,7 +314,9 @@ def _bench(runs: int, warmup: int) -> int:
         },
     )
 
-    versions = {"hookline": env_a.version_of("hookline")}
+    versions = {
+        name: env_a.version_of(name) for name in ("hookline", "hookline-files", "hookline-sqlite")
+    }
     if env_b is not None:
         versions |= {name: env_b.version_of(name) for name in (TAP, "singer-sdk")}
 
@@ -297,13 +328,20 @@ def _bench(runs: int, warmup: int) -> int:
         f"--version / {TAP} --about": _ratio(
             version / tap.median if tap else None, TARGET_VS_SINGER
         ),
+        "idle run / --version": _ratio(timings[IDLE_RUN].median / version, TARGET_IDLE_RUN),
     }
+    floor = timings[DEPENDENCY_FLOOR].median
     per_connector = (listing - timings[LISTING_NONE].median) / CONNECTORS
     per_connector_cold = (timings[LISTING_COLD].median - timings[LISTING_NONE].median) / CONNECTORS
     report(timings, ratios, runs, warmup)
     print(
         f"each installed connector adds about {per_connector * 1000:.1f} ms to a listing "
         f"(verdict cached), {per_connector_cold * 1000:.1f} ms when imported and checked"
+    )
+    print(
+        f"importing only a run's libraries ({RUN_LIBRARIES}) takes "
+        f"{floor / version:.2f} x --version; the idle run is {timings[IDLE_RUN].median / floor:.2f}"
+        " x that floor"
     )
 
     path = write_results(
@@ -319,6 +357,9 @@ def _bench(runs: int, warmup: int) -> int:
             "ratios": ratios,
             "per_connector_ms": round(per_connector * 1000, 2),
             "per_connector_cold_ms": round(per_connector_cold * 1000, 2),
+            "run_libraries": RUN_LIBRARIES,
+            "dependency_floor_vs_version": round(floor / version, 3),
+            "idle_run_vs_dependency_floor": round(timings[IDLE_RUN].median / floor, 3),
             "singer_baseline_error": singer_error,
         },
     )

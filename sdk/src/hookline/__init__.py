@@ -13,7 +13,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from hookline._httpx_cli import defer_httpx_cli
 from hookline._version import API_VERSION, __version__
+
+defer_httpx_cli()
 
 if TYPE_CHECKING:
     from hookline._markers import hookimpl

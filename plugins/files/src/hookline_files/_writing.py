@@ -20,7 +20,7 @@ import csv
 import io
 import os
 import secrets
-import shutil
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -121,7 +121,7 @@ def atomic_write(target: Path, fill: Callable[[BinaryIO], None]) -> None:
             out.flush()
             os.fsync(out.fileno())
         if target.exists():
-            shutil.copymode(target, temp)
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
