@@ -1,7 +1,10 @@
 """Throughput of the REST source against the local demo API, compared with a plain httpx loop.
 
-Target (ratio of records per second, both measured in this run): hookline >= 0.7 x a
-plain ``httpx`` loop over the same pages, for one stream and for three streams at once.
+Targets (ratios of records per second, both sides measured in this run): one stream,
+hookline >= 0.9 x a plain ``httpx`` loop over the same pages; three streams at once into
+SQLite >= 0.85 x three plain ``httpx`` threads doing the same writes; and >= 0.7 for the
+two other ratios (three streams against threads that write nowhere, one stream without
+start-up).
 
 The demo API (``examples/demo-api/serve.py``) is started once, on a free loopback port,
 with ``--orders N`` (``--records`` or ``BENCH_REST_RECORDS``, default 10,000). Every
@@ -56,7 +59,9 @@ from _common import (
     write_results,
 )
 
-TARGET = 0.7
+#: The target of each ratio (see the module's docstring); other ratios must reach 0.7.
+TARGETS = {"one stream, hookline / plain": 0.9, "streams into SQLite": 0.85}
+DEFAULT_TARGET = 0.7
 PAGE_SIZE = 100
 STREAMS = ("orders", "orders_b", "orders_c")
 TOKEN = "shop-demo-token"
@@ -314,9 +319,14 @@ def delivered(label: str, place: Path, out: Path) -> int:
     return sum(json.loads(out.read_text(encoding="utf-8")))
 
 
-def verdict(value: float) -> str:
-    """``PASS`` when a ratio reaches the target, else ``MISS``."""
-    return "PASS" if value >= TARGET else "MISS"
+def target_of(ratio: str) -> float:
+    """The target of the ratio named ``ratio``."""
+    return next((t for key, t in TARGETS.items() if key in ratio), DEFAULT_TARGET)
+
+
+def verdict(ratio: str, value: float) -> str:
+    """``PASS`` when a ratio reaches its target, else ``MISS``."""
+    return "PASS" if value >= target_of(ratio) else "MISS"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -413,7 +423,8 @@ def summarize(plan: dict[str, Series], records: int, runs: int, warmup: int) -> 
     )
     print(f"{'ratio of records/s':<66}{'value':>7}{'target':>9}  result")
     for name, value in ratios.items():
-        print(f"{name:<66}{value:>7.2f}{'>= ' + str(TARGET):>9}  {verdict(value)}")
+        target = f">= {target_of(name)}"
+        print(f"{name:<66}{value:>7.2f}{target:>9}  {verdict(name, value)}")
     return {
         "benchmark": "rest",
         "records_per_stream": records,
@@ -427,7 +438,7 @@ def summarize(plan: dict[str, Series], records: int, runs: int, warmup: int) -> 
         "series": {label: s.to_dict() for label, s in plan.items()},
         "startup_free_records_per_second": {k: round(v) for k, v in net.items()},
         "ratios": {
-            name: {"value": round(v, 3), "target": TARGET, "result": verdict(v)}
+            name: {"value": round(v, 3), "target": target_of(name), "result": verdict(name, v)}
             for name, v in ratios.items()
         },
     }

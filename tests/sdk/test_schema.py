@@ -84,3 +84,29 @@ def test_infer_schema_types_nullability_and_nesting() -> None:
     assert props["note"] == {"type": "null"}
     assert props["address"]["properties"]["zip"]["type"] == ["null", "string"]
     jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_infer_schema_types_values_of_every_python_kind() -> None:
+    import datetime
+    import enum
+    from collections import OrderedDict
+
+    from hookline.schemas import infer_schema
+
+    class Level(enum.IntEnum):
+        LOW = 1
+
+    record = {
+        "flag": True,  # a bool is never an integer, inline or not
+        "level": Level.LOW,  # a subclass counts as its base
+        "day": datetime.date(2026, 1, 2),  # no JSON type: shown as text
+        "pair": (1, 2),
+        "nested": OrderedDict(inner={"on": False, "n": 3}),
+    }
+    props = infer_schema([record])["properties"]
+    assert props["flag"] == {"type": "boolean"}
+    assert props["level"] == {"type": "integer"}
+    assert props["day"] == {"type": "string"}
+    assert props["pair"] == {"type": "array", "items": {"type": "integer"}}
+    inner = props["nested"]["properties"]["inner"]["properties"]
+    assert inner == {"on": {"type": "boolean"}, "n": {"type": "integer"}}

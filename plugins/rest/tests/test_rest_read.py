@@ -129,6 +129,15 @@ def orders_config(rest: Rest, url: str, lookback: float = 0) -> Any:
     return rest.config(url, streams=[stream])
 
 
+#: A stream of items paged by offset, two a page.
+OFFSET_ITEMS = {
+    "name": "items",
+    "path": "/items",
+    "primary_key": "id",
+    "pagination": {"kind": "offset", "limit": 2},
+}
+
+
 def test_incremental_read_with_timestamps_and_lookback(rest: Rest) -> None:
     with HttpServer(orders_api) as server:
         config = orders_config(rest, server.url, lookback=120)
@@ -155,14 +164,35 @@ def test_overlapping_pages_are_deduplicated_by_primary_key(rest: Rest) -> None:
         return Reply(200, {"Content-Type": "application/json"}, json.dumps(pages[offset]))
 
     with HttpServer(api) as server:
-        stream = {
-            "name": "items",
-            "path": "/items",
-            "primary_key": "id",
-            "pagination": {"kind": "offset", "limit": 2},
-        }
-        config = rest.config(server.url, streams=[stream])
+        config = rest.config(server.url, streams=[OFFSET_ITEMS])
         assert [r["id"] for r in rest.records(config, "items")] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [1, "1"],  # an integer and a string with the same digits are two keys
+        [1, True],  # a boolean equals 1 in Python, not in JSON
+        [1, 1.5, {"a": 1}, [1]],  # every JSON type a key can have
+        ["a", ["a"]],  # a string and a list holding it
+    ],
+    ids=["int-str", "int-bool", "mixed", "str-list"],
+)
+def test_keys_of_other_types_are_never_taken_for_repeats(rest: Rest, ids: list[Any]) -> None:
+    records = [{"id": i} for i in ids]
+    # The second page brings the rest, then every record of the first page again.
+    pages = {"0": records[:2], "2": records[2:] + records[:2], "4": []}
+
+    def api(request: Received) -> Reply:
+        offset = int(request.query["offset"][0])
+        body = pages.get(str(offset), [])
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(body))
+
+    with HttpServer(api) as server:
+        config = rest.config(server.url, streams=[OFFSET_ITEMS])
+        got = [r["id"] for r in rest.records(config, "items")]
+    # Every distinct key once, in order; the repeats of the second page are dropped.
+    assert got == ids
 
 
 def test_a_repeating_cursor_fails_clearly(rest: Rest, shop: FakeShop) -> None:

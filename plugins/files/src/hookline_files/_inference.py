@@ -30,6 +30,13 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The order types are listed in when a field has several.
 _TYPE_ORDER = ("boolean", "integer", "number", "string", "object", "array", "null")
 _UNSET = "unset"
+#: The JSON type of the exact types parsing gives most often (subclasses take the long way).
+_SCALARS: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+}
 
 
 class _Node:
@@ -48,15 +55,10 @@ class _Node:
     def add(self, value: Any) -> None:
         """Take one value seen at this place into account."""
         self.count += 1
-        if value is None:
-            self.types.add("null")
-        elif isinstance(value, bool):
-            self.types.add("boolean")
-        elif isinstance(value, int):
-            self.types.add("integer")
-        elif isinstance(value, float):
-            self.types.add("number")
-        elif isinstance(value, str):
+        kind = _SCALARS.get(type(value))
+        if kind is not None:
+            self.types.add(kind)
+        elif type(value) is str:
             self.types.add("string")
             if self.formats is not None:
                 self.formats = _common_format(self.formats, value)
@@ -68,13 +70,29 @@ class _Node:
                 node = properties.get(key)
                 if node is None:
                     node = properties[key] = _Node()
-                node.add(item)
+                # Inline the commonest case, a scalar that is not a string: one call less.
+                kind = _SCALARS.get(type(item))
+                if kind is None:
+                    node.add(item)
+                else:
+                    node.count += 1
+                    node.types.add(kind)
         elif isinstance(value, (list, tuple)):
             self.types.add("array")
             if self.items is None:
                 self.items = _Node()
             for item in value:
                 self.items.add(item)
+        elif isinstance(value, bool):
+            self.types.add("boolean")
+        elif isinstance(value, int):
+            self.types.add("integer")
+        elif isinstance(value, float):
+            self.types.add("number")
+        elif isinstance(value, str):
+            self.types.add("string")
+            if self.formats is not None:
+                self.formats = _common_format(self.formats, value)
         else:
             self.types.add("string")
             self.formats = None

@@ -199,7 +199,7 @@ class JsonLinesReader(FileReader):
             if lines.plain:
                 with contextlib.suppress(orjson.JSONDecodeError):
                     parsed = list(map(fast, taken))
-            if parsed is not None and all(type(r) is dict for r in parsed):
+            if parsed is not None and set(map(type, parsed)) == {dict}:
                 records.extend(parsed)
                 lines.index += len(taken)
                 self.position += sum(map(len, taken)) + len(taken)
@@ -480,6 +480,7 @@ def read_stream(
                         yield batch()
                     raise
                 pending.extend(records)
+                del records  # the batch handed on is then referenced by its consumer only
                 positions[name] = reader.file_position()
                 if len(pending) >= batch_size:
                     yield batch()

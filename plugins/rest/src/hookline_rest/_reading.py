@@ -43,7 +43,7 @@ __all__ = ["first_page", "page_request", "read_stream", "resumption"]
 
 import json
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Hashable, Iterator
 from typing import Any, Literal
 
 import attrs
@@ -114,10 +114,21 @@ def _objects(records: list[Any], stream: StreamConfig, url: str) -> list[Record]
     return records
 
 
-def _key(record: Record, fields: tuple[str, ...]) -> str | None:
-    if any(field not in record for field in fields):
+def _key(record: Record, fields: tuple[str, ...]) -> Hashable | None:
+    """Return the record's primary key as a dict key, ``None`` when a field is missing.
+
+    Keys made only of integers and strings (the usual ones) are tuples of them: no two
+    such values are equal unless they are the same value (booleans and floats, which
+    equal integers, take the other way). Any other key is its JSON text, which a tuple
+    never equals.
+    """
+    try:
+        values = tuple([record[field] for field in fields])
+    except KeyError:
         return None
-    return json.dumps([record[field] for field in fields], sort_keys=True, default=str)
+    if all(type(value) is int or type(value) is str for value in values):
+        return values
+    return json.dumps(list(values), sort_keys=True, default=str)
 
 
 @attrs.frozen
@@ -220,7 +231,7 @@ class _Walk:
         self.ask = start.ask
         self.floor = cursor_key(start.ask) if start.ask is not None else None
         self.field = stream.cursor.field if stream.cursor is not None else None
-        self.seen: dict[str, Any] = {}  # primary key -> the cursor value delivered with it
+        self.seen: dict[Hashable, Any] = {}  # primary key -> the cursor value delivered with it
         self.older = False  # a page held a record older than the cursor parameter asked
 
     def select(self, page: Page) -> list[Record]:

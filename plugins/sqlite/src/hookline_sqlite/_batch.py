@@ -3,9 +3,25 @@
 :func:`prepare_batch` takes the table's columns as last known and a batch, and returns the
 rows to insert, the records set aside (each with the reason), and the schema changes the
 batch needs (new columns, columns to widen). It touches no database, so it runs before the
-write lock is taken. Everything is done a column at a time with C-level loops
-(``operator.itemgetter``, ``zip``, ``set(map(type, ...))``, ``map(orjson.dumps, ...)``); a
-Python loop runs only over a column that holds something unusual.
+write lock is taken.
+
+The batch is taken apart a column at a time, with C-level loops only: each column's values
+are gathered once (``list(map(operator.itemgetter(name), records))``, or ``dict.get`` when
+some record lacks the field), typed once (``set(map(type, values))``), replaced by their
+JSON text when the column binds them so (``map(orjson.dumps, ...)``), and the row tuples
+are built once at the end, with ``zip(*columns)``: they are the very tuples the ``INSERT``
+binds (:meth:`PreparedBatch.bound`). A Python loop runs only over a column that holds
+something unusual.
+
+*Why the writer types the values itself.* The runner validates records against the
+stream's JSON Schema before they get here, but that cannot stand in for this check: a
+schema may leave fields open (no schema, ``{}``, several types), a table may already hold
+a column whose kind differs from the stream's schema (it is widened, or the record set
+aside, from the values' actual types), and the bound form of a value (JSON text or not)
+depends on its Python type. Records may also come past the validator (the conformance check
+``write.own_rejections`` sends them straight to the writer). So each column is typed here,
+exactly once; the type sets found are what every later step (key checks, range checks,
+widening, encoding) works from.
 
 A record is set aside, and the rest of the batch goes on, when it has a value with no JSON
 form (a ``set``, a ``datetime``), a number JSON cannot hold (NaN, infinity), an integer a
@@ -26,7 +42,7 @@ __all__ = ["PreparedBatch", "TableShape", "prepare_batch"]
 
 import math
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -73,7 +89,7 @@ class TableShape:
     names: tuple[str, ...] = attrs.field(init=False)
     name_set: frozenset[str] = attrs.field(init=False)
     folded: dict[str, str] = attrs.field(init=False)
-    getter: Callable[[Record], Any] | None = attrs.field(init=False)
+    getters: tuple[Callable[[Record], Any], ...] = attrs.field(init=False)
 
     @names.default
     def _names(self) -> tuple[str, ...]:
@@ -87,9 +103,9 @@ class TableShape:
     def _folded(self) -> dict[str, str]:
         return {fold(name): name for name in self.names}
 
-    @getter.default
-    def _getter(self) -> Callable[[Record], Any] | None:
-        return operator.itemgetter(*self.names) if len(self.names) > 1 else None
+    @getters.default
+    def _getters(self) -> tuple[Callable[[Record], Any], ...]:
+        return tuple(map(operator.itemgetter, self.names))
 
 
 @attrs.frozen
@@ -100,9 +116,8 @@ class PreparedBatch:
         columns: the table's columns after the batch's changes, in the rows' order.
         new_columns: columns to add (already in ``columns``).
         widen: columns to widen to ``json``, as they are now.
-        rows: one tuple per record to store, its values as the record holds them.
-        encoded: the columns whose values are bound in another form (JSON text), by
-            position, with those values.
+        rows: one tuple per record to store, its values as they are bound to the
+            ``INSERT`` (objects and arrays as JSON text, for instance).
         records: the records behind ``rows``, in the same order.
         rejected: the records set aside, each with the reason.
     """
@@ -111,24 +126,12 @@ class PreparedBatch:
     new_columns: tuple[Column, ...] = ()
     widen: tuple[Column, ...] = ()
     rows: list[tuple[Any, ...]] = attrs.field(factory=list)
-    encoded: tuple[tuple[int, list[Any]], ...] = ()
     records: list[Record] = attrs.field(factory=list)
     rejected: list[RejectedRecord] = attrs.field(factory=list)
 
-    def bound(self) -> Iterable[tuple[Any, ...]]:
-        """Return the rows as they are bound to the ``INSERT``, one tuple per record.
-
-        With encoded columns the tuples are made one at a time as they are consumed, so
-        a batch never holds a second full set of row tuples.
-        """
-        if not self.encoded:
-            return self.rows
-        sources: list[Iterable[Any]] = [
-            map(operator.itemgetter(i), self.rows) for i in range(len(self.columns))
-        ]
-        for index, values in self.encoded:
-            sources[index] = values
-        return zip(*sources, strict=True)
+    def bound(self) -> list[tuple[Any, ...]]:
+        """Return the rows exactly as they are bound to the ``INSERT``, one per record."""
+        return self.rows
 
 
 class _SetAside(Exception):
@@ -147,16 +150,18 @@ def prepare_batch(shape: TableShape, records: Sequence[Any]) -> PreparedBatch:
     """
     rejected: list[RejectedRecord] = []
     good: list[Record] = list(records)
-    if set(map(type, good)) - {dict}:
+    plain = set(map(type, good)) <= {dict}
+    if not plain:
         good = []
         for record in records:
             if isinstance(record, dict):
                 good.append(record)
             else:
                 rejected.append(RejectedRecord(record, "not a record (a mapping of fields)"))
+        plain = set(map(type, good)) <= {dict}
     while True:
         try:
-            prepared = _analyse(shape, good)
+            prepared = _analyse(shape, good, plain=plain)
         except _SetAside as aside:
             for index in sorted(aside.reasons):
                 rejected.append(RejectedRecord(good[index], aside.reasons[index]))
@@ -209,22 +214,16 @@ def _new_names(shape: TableShape, records: list[Record]) -> list[str]:
     return list(ordered)
 
 
-def _rows(names: Sequence[str], records: list[Record]) -> list[tuple[Any, ...]]:
-    """Return one tuple of values per record, in the order of ``names`` (missing: None)."""
-    if len(names) == 1:
-        (only,) = names
-        return [(record.get(only),) for record in records]
-    return [tuple(map(record.get, names)) for record in records]
+def _field_values(records: list[Record], name: str) -> list[Any]:
+    """Return one field's values, one per record (``None`` where a record lacks it)."""
+    try:
+        return list(map(operator.itemgetter(name), records))
+    except KeyError:
+        return [record.get(name) for record in records]
 
 
-def _column(rows: list[tuple[Any, ...]], index: int) -> list[Any]:
-    """Return the values of one column (a list of references, no new objects)."""
-    return list(map(operator.itemgetter(index), rows))
-
-
-def _not_finite(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> list[int]:
+def _not_finite(values: list[Any], types: set[type]) -> list[int]:
     """Return the positions of NaN and infinite floats in a column."""
-    values = map(operator.itemgetter(index), rows)
     try:
         if types <= {int, float, _NONE}:
             total = sum(filter(None, values))
@@ -234,33 +233,35 @@ def _not_finite(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> li
             return []
     except OverflowError:
         pass
-    column = _column(rows, index)
-    return [i for i, v in enumerate(column) if type(v) is float and not math.isfinite(v)]
+    return [i for i, v in enumerate(values) if type(v) is float and not math.isfinite(v)]
 
 
-def _too_large_for_real(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> list[int]:
+def _too_large_for_real(values: list[Any], types: set[type]) -> list[int]:
     """Return the positions of the integers in a column that a REAL column would round."""
-    if types <= {int, float, _NONE}:
-        values = map(operator.itemgetter(index), rows)
-        try:
-            if max(map(abs, filter(None, values)), default=0) <= REAL_EXACT_LIMIT:
-                return []
-        except OverflowError:
-            pass
     limit = REAL_EXACT_LIMIT
-    column = _column(rows, index)
-    return [i for i, v in enumerate(column) if type(v) is int and not -limit <= v <= limit]
-
-
-def _beyond_int64(rows: list[tuple[Any, ...]], index: int, types: set[type]) -> list[int]:
-    """Return the positions of the integers in a column that SQLite's INTEGER cannot hold."""
-    if types <= {int, _NONE}:
-        values = map(operator.itemgetter(index), rows)
-        # One pass; abs() of -2**63 is a false alarm, settled by the exact pass below.
-        if max(map(abs, filter(None, values)), default=0) <= INT64_MAX:
+    try:
+        # Two C-level passes without nulls, one with (NaN compares false: the exact pass).
+        if types <= {int, float}:
+            if min(values) >= -limit and max(values) <= limit:
+                return []
+        elif types <= {int, float, _NONE} and (
+            max(map(abs, filter(None, values)), default=0) <= limit
+        ):
             return []
-    column = _column(rows, index)
-    return [i for i, v in enumerate(column) if type(v) is int and not INT64_MIN <= v <= INT64_MAX]
+    except OverflowError:
+        pass
+    return [i for i, v in enumerate(values) if type(v) is int and not -limit <= v <= limit]
+
+
+def _beyond_int64(values: list[Any], types: set[type]) -> list[int]:
+    """Return the positions of the integers in a column that SQLite's INTEGER cannot hold."""
+    if types == {int}:
+        if min(values) >= INT64_MIN and max(values) <= INT64_MAX:
+            return []
+    # One pass; abs() of -2**63 is a false alarm, settled by the exact pass below.
+    elif types <= {int, _NONE} and max(map(abs, filter(None, values)), default=0) <= INT64_MAX:
+        return []
+    return [i for i, v in enumerate(values) if type(v) is int and not INT64_MIN <= v <= INT64_MAX]
 
 
 def _integer_text(value: int) -> str:
@@ -274,7 +275,7 @@ def _integer_text(value: int) -> str:
 
 
 def _json_types(
-    rows: list[tuple[Any, ...]], index: int, types: set[type], name: str, reasons: dict[int, str]
+    values: list[Any], types: set[type], name: str, reasons: dict[int, str]
 ) -> set[str]:
     """Return the JSON types in a column; values that have none go to ``reasons``."""
     found: set[str] = set()
@@ -288,7 +289,7 @@ def _json_types(
         else:
             found.add(known)
     if unknown:
-        for i, value in enumerate(_column(rows, index)):
+        for i, value in enumerate(values):
             if value is None or type(value) in JSON_TYPES:
                 continue
             kind = json_type(value)
@@ -322,71 +323,78 @@ def _freeze_conflict(shape: TableShape, column: Column, types: set[str]) -> Writ
     )
 
 
-def _extract(shape: TableShape, records: list[Record]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Return the batch's new fields and its rows (table columns, then the new fields).
+def _extract(
+    shape: TableShape, records: list[Record], *, plain: bool
+) -> tuple[list[str], list[list[Any]]]:
+    """Return the batch's fields (table columns, then new fields) and their values.
 
-    The usual batch (every record has exactly the table's columns) costs one
-    ``itemgetter`` pass and one ``len`` pass; anything else also collects the key set.
+    The usual batch (every record has exactly the table's columns) costs one ``len``
+    pass and one ``itemgetter`` pass per column; anything else also collects the key set.
+    ``plain`` says every record is a ``dict`` itself: ``itemgetter`` is used on those only
+    (on a ``defaultdict`` it would add the fields a record lacks).
     """
-    if shape.getter is not None:
+    if plain and shape.names and set(map(len, records)) == {len(shape.names)}:
         try:
-            rows: list[tuple[Any, ...]] = list(map(shape.getter, records))
+            return list(shape.names), [list(map(get, records)) for get in shape.getters]
         except KeyError:
-            pass
-        else:
-            if set(map(len, records)) == {len(shape.names)}:
-                return [], rows
+            pass  # a field in place of a column: new fields
     new = _new_names(shape, records)
     if shape.freeze and new:
-        values = [(record.get(new[0]),) for record in records]
-        types = {type(value) for (value,) in values}
-        raise _freeze_new(shape, new[0], _json_types(values, 0, types, new[0], {}))
+        values = [record.get(new[0]) for record in records]
+        types = set(map(type, values))
+        raise _freeze_new(shape, new[0], _json_types(values, types, new[0], {}))
     names = [*shape.names, *new]
     if not names:
         reason = "the record has no fields, and the table no columns"
         raise _SetAside(dict.fromkeys(range(len(records)), reason))
-    return new, _rows(names, records)
+    if plain:
+        columns = [_field_values(records, name) for name in shape.names]
+    else:
+        columns = [[record.get(name) for record in records] for name in shape.names]
+    columns += [[record.get(name) for record in records] for name in new]
+    return names, columns
 
 
-def _analyse(shape: TableShape, records: list[Record]) -> PreparedBatch:
+def _analyse(shape: TableShape, records: list[Record], *, plain: bool) -> PreparedBatch:
     """Analyse a batch; raise :class:`_SetAside` when records must be set aside."""
     if not records:
         return PreparedBatch(columns=shape.columns)
-    new, rows = _extract(shape, records)
-    names = [*shape.names, *new]
+    names, columns = _extract(shape, records, plain=plain)
     key = set(shape.key)
+    known = len(shape.columns)
     reasons: dict[int, str] = {}
     analysed: list[tuple[Column, set[type], set[str]]] = []
 
     for index, name in enumerate(names):
-        types = set(map(type, map(operator.itemgetter(index), rows)))
+        values = columns[index]
+        types = set(map(type, values))  # the column's one typing pass
         if _NONE in types and name in key:
-            for i, value in enumerate(_column(rows, index)):
+            for i, value in enumerate(values):
                 if value is None:
                     reasons.setdefault(i, f"primary key field {name!r} is missing or null")
-        found = _json_types(rows, index, types, name, reasons)
-        if index < len(shape.columns):
+        found = _json_types(values, types, name, reasons)
+        if index < known:
             column = shape.columns[index]
         else:
             kind = kind_for_values(found)
             declared = declared_type(kind)
             column = Column(name, kind, affinity(declared), declared, None, name in key)
         if "number" in found:
-            for i in _not_finite(rows, index, types):
+            for i in _not_finite(values, types):
                 reasons.setdefault(i, f"field {name!r} is NaN or infinite, which JSON cannot hold")
         if "integer" in found and column.affinity == "REAL":
-            for i in _too_large_for_real(rows, index, types):
+            for i in _too_large_for_real(values, types):
                 reasons.setdefault(
                     i,
-                    f"field {name!r} holds {_integer_text(rows[i][index])}, which its REAL "
+                    f"field {name!r} holds {_integer_text(values[i])}, which its REAL "
                     "column would round (beyond 2**53); declare the field as an integer or "
                     "a string",
                 )
         elif "integer" in found and column.affinity != "TEXT":
-            for i in _beyond_int64(rows, index, types):
+            for i in _beyond_int64(values, types):
                 reasons.setdefault(
                     i,
-                    f"field {name!r} holds {_integer_text(rows[i][index])}, which exceeds "
+                    f"field {name!r} holds {_integer_text(values[i])}, which exceeds "
                     "SQLite's 64-bit integer range (-2**63 to 2**63-1), so its "
                     f"{column.declared or 'untyped'} column cannot store it; cast the field "
                     f"to a string with a mapping (cast: {{{name}: string}})",
@@ -395,15 +403,15 @@ def _analyse(shape: TableShape, records: list[Record]) -> PreparedBatch:
     if reasons:
         raise _SetAside(reasons)
 
-    columns: list[Column] = []
+    final: list[Column] = []
     widen: list[Column] = []
     for index, (column, _, found) in enumerate(analysed):
         extra = found - ACCEPTS[column.kind]
-        if extra and index < len(shape.columns):
+        if extra and index < known:
             if shape.freeze:
                 raise _freeze_conflict(shape, column, extra)
             if column.name in key:
-                for i, value in enumerate(_column(rows, index)):
+                for i, value in enumerate(columns[index]):
                     if json_type(value) in extra:
                         reasons.setdefault(
                             i,
@@ -413,30 +421,27 @@ def _analyse(shape: TableShape, records: list[Record]) -> PreparedBatch:
                 continue
             widen.append(column)
             column = attrs.evolve(column, kind="json", schema=None)
-        columns.append(column)
+        final.append(column)
     if reasons:
         raise _SetAside(reasons)
 
-    encoded: list[tuple[int, list[Any]]] = []
-    for index, column in enumerate(columns):
-        types = analysed[index][1]
-        values = map(operator.itemgetter(index), rows)
+    for index, column in enumerate(final):
+        values = columns[index]
         try:
-            converted = encode_values(column.kind, column.affinity, values, types)
+            converted = encode_values(column.kind, column.affinity, values, analysed[index][1])
         except orjson.JSONEncodeError:
-            for i, value in enumerate(_column(rows, index)):
+            for i, value in enumerate(values):
                 try:
                     encode_values(column.kind, column.affinity, [value], {type(value)})
                 except orjson.JSONEncodeError as exc:
                     reasons.setdefault(i, f"field {column.name!r} cannot be written as JSON: {exc}")
             raise _SetAside(reasons) from None
         if converted is not None:
-            encoded.append((index, converted))
+            columns[index] = converted  # the column now holds its values as bound
     return PreparedBatch(
-        columns=tuple(columns),
-        new_columns=tuple(columns[len(shape.columns) :]),
+        columns=tuple(final),
+        new_columns=tuple(final[known:]),
         widen=tuple(widen),
-        rows=rows,
-        encoded=tuple(encoded),
+        rows=list(zip(*columns, strict=True)),
         records=records,
     )

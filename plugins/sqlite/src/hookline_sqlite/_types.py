@@ -205,14 +205,14 @@ def nullable_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def encode_values(
-    kind: str, column_affinity: str, values: Iterable[Any], types: set[type]
+    kind: str, column_affinity: str, values: Sequence[Any], types: set[type]
 ) -> list[Any] | None:
     """Return a column's values as they are bound, or ``None`` when they bind as they are.
 
-    ``values`` is iterated once; ``types`` are the exact types among them. Objects and
-    arrays become JSON text; a ``json`` column's values become JSON text too, except
-    numbers in a column of numeric affinity. Booleans need nothing: SQLite binds them as
-    1 and 0.
+    ``values`` is left as it is (a new list is returned); ``types`` are the exact types
+    among them, found by the caller's one typing pass. Objects and arrays become JSON text;
+    a ``json`` column's values become JSON text too, except numbers in a column of numeric
+    affinity. Booleans need nothing: SQLite binds them as 1 and 0.
 
     Integers beyond 64 bits, which orjson refuses, are written with their exact digits.
 
@@ -220,7 +220,6 @@ def encode_values(
         orjson.JSONEncodeError: a value has no JSON form (the caller finds which).
     """
     if kind in ("object", "array") or (kind == "json" and column_affinity == "TEXT"):
-        values = list(values)
         try:
             if _NONE in types:
                 return [None if v is None else _dumps(v).decode() for v in values]

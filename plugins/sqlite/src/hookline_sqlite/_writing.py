@@ -7,10 +7,18 @@ leaves a :class:`WritePlan` on the connection object: the columns, the prepared
 ``INSERT`` and the schema version they were read at.
 
 Every batch is one transaction: the schema changes it needs (new columns, widened types,
-their metadata rows) and its rows commit together or not at all. Rows go in with one
-``executemany``; if the database refuses a row (a constraint, an integer beyond 64 bits),
-the batch's rows are taken back to a savepoint and written one by one, and the refused
-records are returned as rejected, with SQLite's reason.
+their metadata rows) and its rows commit together or not at all, before
+:func:`write_records` returns. Rows go in with ``executemany``; if the database refuses a
+row (a constraint, an integer beyond 64 bits), SQLite undoes that row's statement only,
+its record is returned as rejected with SQLite's reason, and ``executemany`` goes on with
+the rows after it (see :func:`_insert`).
+
+Besides its rows, a batch that changes no schema runs three statements: ``BEGIN
+IMMEDIATE`` and ``COMMIT`` (the transaction, synced as ``synchronous`` says), and a
+``PRAGMA schema_version`` read under the write lock, which tells whether another writer
+changed the schema since the plan was made (added columns, dropped or recreated the
+table); the batch is then prepared again for the table as it is. No savepoint is taken: a
+refused row needs none (above).
 
 ``replace`` writes into a staging table (``_hookline_staging_<table>``, dropped first if a
 crashed run left one) and :func:`finish_stream` swaps it in, in one transaction: readers see
@@ -30,6 +38,7 @@ __all__ = [
     "write_records",
 ]
 
+import operator
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -445,20 +454,45 @@ def _row_reason(exc: BaseException) -> str:
     return f"the database refused it: {exc}"
 
 
-def _insert(connection: sqlite3.Connection, sql: str, batch: PreparedBatch) -> list[RejectedRecord]:
-    connection.execute("SAVEPOINT hookline_batch")
+def _insert(
+    connection: sqlite3.Connection, plan: WritePlan, batch: PreparedBatch
+) -> list[RejectedRecord]:
+    """Insert the batch's rows; return the records whose rows the database refused.
+
+    ``executemany`` takes the rows from one iterator, one row per statement. When the
+    database refuses a row, SQLite undoes that statement only: the rows before it stay
+    written, the refused row's record is rejected with SQLite's reason, and
+    ``executemany`` goes on with the rest of the same iterator. So no row is written twice
+    and no savepoint is needed.
+
+    Raises:
+        WriteError: a constraint or trigger of the table rolled the whole transaction
+            back (``ON CONFLICT ROLLBACK``, ``RAISE(ROLLBACK, ...)``): nothing of the
+            batch was written, and nothing more is.
+    """
+    rows = batch.bound()
+    remaining = iter(rows)
     rejected: list[RejectedRecord] = []
-    try:
-        connection.executemany(sql, batch.bound())
-    except _ROW_ERRORS:
-        connection.execute("ROLLBACK TO hookline_batch")
-        for row, record in zip(batch.bound(), batch.records, strict=True):
-            try:
-                connection.execute(sql, row)
-            except _ROW_ERRORS as exc:
-                rejected.append(RejectedRecord(record, _row_reason(exc)))
-    connection.execute("RELEASE hookline_batch")
-    return rejected
+    while True:
+        left = operator.length_hint(remaining)
+        try:
+            connection.executemany(plan.sql, remaining)
+        except _ROW_ERRORS as exc:
+            after = operator.length_hint(remaining)
+            if after == left:  # no row taken: a failure of the statement, not of a row
+                raise
+            refused = len(rows) - after - 1
+            if not connection.in_transaction:
+                raise WriteError(
+                    f"table {plan.table!r} rolled the batch's transaction back when it "
+                    f"refused a row ({exc}), so nothing of the batch was written; remove "
+                    "its ON CONFLICT ROLLBACK clause or RAISE(ROLLBACK) trigger, or write "
+                    "to another table",
+                    stream=plan.shape.stream,
+                ) from None
+            rejected.append(RejectedRecord(batch.records[refused], _row_reason(exc)))
+        else:
+            return rejected
 
 
 def _current_plan(db: SqliteDatabase, config: SqliteConfig, stream: ConfiguredStream) -> WritePlan:
@@ -495,7 +529,7 @@ def write_records(
                 batch = prepare_batch(plan.shape, records)
                 rejected = list(batch.rejected)
             plan = _apply(connection, plan, batch)
-            refused = _insert(connection, plan.sql, batch)
+            refused = _insert(connection, plan, batch)
     except sqlite3.Error as exc:
         db.plans.pop(stream.name, None)  # read the table again next time
         raise _database_error(db, stream, exc) from None

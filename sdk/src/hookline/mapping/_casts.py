@@ -175,11 +175,29 @@ def _to_boolean(value: Any) -> bool:
     raise CastFailure("a boolean")
 
 
-#: Text that ``datetime.isoformat()`` would write back unchanged once it parses: whole
-#: seconds or six digits of them (not all zero), and an offset other than ``-00:00``.
-_CANONICAL_DATETIME = re.compile(
-    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!0{6})\d{6})?(?:[+-]\d\d:\d\d)?"
-)
+def _as_isoformat_writes(text: str, parsed: dt.datetime) -> bool:
+    """Whether ``text``, which ``fromisoformat`` read as ``parsed``, is what ``isoformat()`` writes.
+
+    That form is ``YYYY-MM-DDTHH:MM:SS``, then ``.ffffff`` when the microseconds are not
+    zero, then ``+HH:MM`` or ``-HH:MM`` (never ``-00:00``) when there is an offset: a text
+    of that exact length with every separator in place is it (the parser took the digits
+    between them). Checked by position, which costs a third of a regular expression.
+    """
+    size = 19
+    if parsed.microsecond:
+        if text[19:20] != ".":
+            return False
+        size = 26
+    if parsed.tzinfo is not None:
+        if text[-6] not in "+-" or text[-3] != ":" or text[-6:] == "-00:00":
+            return False
+        size += 6
+    return (
+        len(text) == size
+        and text[10] == "T"
+        and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":"
+    )
 
 
 def _to_datetime(value: Any) -> str:
@@ -189,7 +207,7 @@ def _to_datetime(value: Any) -> str:
             if text.endswith(("Z", "z")):
                 text = text[:-1] + "+00:00"
             parsed = dt.datetime.fromisoformat(text)
-            if _CANONICAL_DATETIME.fullmatch(text) and not text.endswith("-00:00"):
+            if _as_isoformat_writes(text, parsed):
                 return text  # already as isoformat() writes it: a third of the cost saved
             return parsed.isoformat()
         if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -103,8 +103,15 @@ def trim(value: str | None) -> str | None:
     return None if value is None else value.strip()
 
 
+_TEXT_OR_NULL = frozenset({str, type(None)})
+
+
 def concat(*values: Any) -> str:
     """``concat(v, ...)``: the text forms of the arguments joined; nulls are skipped."""
+    if set(map(type, values)) <= _TEXT_OR_NULL:  # the usual call: strings (and nulls) only
+        if sum(map(len, filter(None, values))) > _LIMIT:
+            raise ValueTooLarge("concat()")
+        return "".join(filter(None, values))
     parts: list[str] = []
     used = 0
     for value in values:
