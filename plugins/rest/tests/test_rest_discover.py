@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hookline.models import ConfiguredStream
 from hookline.schemas import infer_schema
 from support.fake_apis import FakeShop
 from support.http_server import HttpServer, Received, Reply
@@ -116,8 +117,9 @@ def test_reading_one_stream_fetches_no_page_of_the_others(tmp_path: Path, cli: A
         paths = [r.path for r in server.requests]
     assert result.returncode == 0, result.stderr
     assert [json.loads(line) for line in result.stdout.splitlines()] == [{"id": 9, "total": 1.5}]
-    # One first page to infer the schema of orders, one to read it; people is never asked.
-    assert paths == ["/orders", "/orders"]
+    # One first page, to infer the schema of orders and then read as its first page;
+    # people is never asked.
+    assert paths == ["/orders"]
 
 
 def test_a_pipeline_of_one_stream_discovers_only_that_one(tmp_path: Path, cli: Any) -> None:
@@ -153,3 +155,83 @@ def test_an_unknown_stream_name_is_reported_with_every_stream_there_is(
     assert result.returncode == 2, result.stderr
     assert "peple" in result.stderr
     assert "people" in result.stderr and "orders" in result.stderr
+
+
+# -- the first page, fetched once ------------------------------------------------------------
+
+ROWS = [{"id": n, "name": f"person {n}"} for n in range(1, 6)]
+
+
+def _paged_rows(rows: list[dict[str, Any]]) -> Any:
+    """An API serving ``rows`` two a page (page=1, 2, ...), after ``since`` when asked."""
+
+    def api(request: Received) -> Reply:
+        since = request.query.get("since")
+        after = [r for r in rows if since is None or r["id"] > int(since[0])]
+        page = int(request.query.get("page", ["1"])[0])
+        body = {"items": after[(page - 1) * 2 : page * 2]}
+        return Reply(200, {"Content-Type": "application/json"}, json.dumps(body))
+
+    return api
+
+
+def _paged_config(rest: Rest, url: str) -> Any:
+    stream = {
+        "name": "people",
+        "path": "/people",
+        "records": "items",
+        "primary_key": "id",
+        "pagination": {"kind": "page", "param": "page"},
+        "cursor": {"field": "id", "param": "since"},
+    }
+    return rest.config(url, streams=[stream])
+
+
+def _read_ids(rest: Rest, config: Any, client: Any, state: Any, sync_mode: str) -> list[Any]:
+    (stream,) = rest.connector.discover(config, client).streams
+    batches = rest.connector.read(
+        config, client, ConfiguredStream(stream, sync_mode=sync_mode), state
+    )
+    return [r["id"] for b in batches for r in b.records]
+
+
+def test_a_read_after_discovery_takes_the_first_page_discovery_fetched(rest: Rest) -> None:
+    with HttpServer(_paged_rows(ROWS)) as server:
+        config = _paged_config(rest, server.url)
+        with rest.auth(config) as client:
+            ids = _read_ids(rest, config, client, None, "full")
+        pages = [r.query.get("page", ["1"])[0] for r in server.requests]
+    assert ids == [1, 2, 3, 4, 5]
+    # Page 1 once (inference, then the read's first page), then the others, each once.
+    assert pages == ["1", "2", "3", "4"]
+
+
+def test_a_read_from_a_bookmark_asks_for_its_own_first_page(rest: Rest) -> None:
+    with HttpServer(_paged_rows(ROWS)) as server:
+        config = _paged_config(rest, server.url)
+        with rest.auth(config) as client:
+            ids = _read_ids(rest, config, client, {"bookmark": 2}, "incremental")
+        asked = [(r.query.get("since"), r.query.get("page")) for r in server.requests]
+    assert ids == [3, 4, 5]
+    # Inference asks from the start; the read asks after its bookmark, not for the kept page.
+    assert asked[0] == (None, ["1"])
+    assert asked[1] == (["2"], ["1"])
+
+
+def test_a_kept_first_page_serves_one_read_only(rest: Rest) -> None:
+    rows = [dict(r) for r in ROWS[:2]]
+    with HttpServer(_paged_rows(rows)) as server:
+        config = _paged_config(rest, server.url)
+        with rest.auth(config) as client:
+            (stream,) = rest.connector.discover(config, client).streams
+            configured = ConfiguredStream(stream, sync_mode="full")
+            reads = []
+            for _ in range(2):
+                batches = rest.connector.read(config, client, configured, None)
+                reads.append([r["id"] for b in batches for r in b.records])
+                rows.insert(0, {"id": 0, "name": "person 0"})  # the data changes
+        first_pages = sum(1 for r in server.requests if r.query.get("page") == ["1"])
+    assert reads[0] == [1, 2]
+    # The second read (no discovery before it) asks the server and sees the change.
+    assert reads[1] == [0, 1, 2]
+    assert first_pages == 2  # inference (kept for the first read), then the second read

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 __all__ = ["ClientSender", "auth_flow", "build_client", "pagination_spec"]
 
+import logging
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,8 @@ from hookline.http import (
 )
 from hookline.secrets import register_credential_header
 from hookline_rest.config import AuthConfig, PaginationConfig, RestConfig
+
+log = logging.getLogger(__name__)
 
 
 def auth_flow(auth: AuthConfig, base_dir: Path | None = None) -> httpx.Auth:
@@ -185,16 +189,46 @@ def pagination_spec(config: PaginationConfig) -> Pagination:
     return _SinglePage(**common)
 
 
+#: Per client and stream, the first page schema inference fetched (its method and URL, and
+#: the response), waiting for the stream's read (see :class:`ClientSender`).
+_SPARE_PAGES: weakref.WeakKeyDictionary[
+    HttpClient, dict[str, tuple[tuple[str, str], httpx.Response]]
+] = weakref.WeakKeyDictionary()
+
+
 class ClientSender:
     """Lets :func:`hookline.http.paginate` send through an :class:`HttpClient`.
 
     Each page then gets the client's guarantees: the host guard, retries, rate limit,
     deadline, auth and masked logs.
+
+    ``keep_for`` names a stream whose first response is also kept on the client
+    (discovery fetches a stream's first page to infer its schema). ``reuse_for`` names a
+    stream whose read takes that kept response, once, when its first request asks for
+    exactly that page (the same method and URL, every parameter included) instead of
+    asking again: a run's read then starts where its discovery left off, as if it had
+    begun a moment earlier, and fetches each page once. Any other first request (from a
+    bookmark, a resumed walk) goes to the server; the kept page is dropped either way.
     """
 
-    def __init__(self, client: HttpClient) -> None:
+    def __init__(
+        self, client: HttpClient, *, keep_for: str | None = None, reuse_for: str | None = None
+    ) -> None:
         self.client = client
+        self._keep = keep_for
+        self._reuse = reuse_for
 
     def send(self, request: httpx.Request) -> httpx.Response:
         """Send the page request ``paginate`` built (its URL carries every parameter)."""
-        return self.client.request(request.method, request.url)
+        key = (request.method, str(request.url))
+        if self._reuse is not None:
+            kept = _SPARE_PAGES.get(self.client, {}).pop(self._reuse, None)
+            self._reuse = None
+            if kept is not None and kept[0] == key:
+                log.debug("%s %s: the first page, as schema inference fetched it", *key)
+                return kept[1]
+        response = self.client.request(request.method, request.url)
+        if self._keep is not None:
+            _SPARE_PAGES.setdefault(self.client, {})[self._keep] = (key, response)
+            self._keep = None
+        return response

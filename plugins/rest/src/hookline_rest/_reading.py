@@ -86,14 +86,16 @@ def _param(value: Any) -> str:
     return str(value)
 
 
-def first_page(client: HttpClient, stream: StreamConfig) -> Page:
+def first_page(client: HttpClient, stream: StreamConfig, *, keep: bool = False) -> Page:
     """Fetch the stream's first page (for check and schema inference).
 
     The walk is a generator: taking its first page fetches that page only (a page cap of
-    one would log that pages remain, which is no news here).
+    one would log that pages remain, which is no news here). With ``keep``, the response
+    is kept for the stream's read, which takes it if it asks for that very page first
+    (see :class:`~hookline_rest._client.ClientSender`).
     """
     pages = paginate(
-        ClientSender(client),
+        ClientSender(client, keep_for=stream.name if keep else None),
         page_request(client, stream),
         pagination_spec(stream.pagination),
         records_path=stream.records,
@@ -294,9 +296,10 @@ def read_stream(
     keyset = resumption(stream) == "bookmark"
     hidden = {*client.secret_params, *secret_params}
     position, pages_left, warned = start.page, stream.pagination.max_pages, False
+    first: str | None = stream.name  # the walk's first request may be the kept page
     while True:
         pages = paginate(
-            ClientSender(client),
+            ClientSender(client, reuse_for=first),
             page_request(client, stream, walk.ask),
             pagination_spec(stream.pagination),
             records_path=stream.records,
@@ -329,7 +332,7 @@ def read_stream(
                 break
         if not anchored:
             return
-        position = None
+        position, first = None, None
 
 
 def _newer(value: Any, delivered: Any) -> bool:

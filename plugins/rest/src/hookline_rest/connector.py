@@ -110,7 +110,7 @@ def _schema(config_stream: StreamConfig, connection: HttpClient) -> dict[str, An
     if config_stream.schema is not None:
         return config_stream.schema
     try:
-        page = first_page(connection, config_stream)
+        page = first_page(connection, config_stream, keep=True)
     except ReadError as exc:
         raise DiscoveryError(
             f"cannot infer the schema from the first page: {exc}; declare schema to skip this",
