@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 from cookiecutter.main import cookiecutter
 
+from hookline.host import open_connector
+from hookline.pipeline import check_pipeline
 from support.venvs import ROOT
 
 REPLAYS = sorted((ROOT / "templates" / "replays").glob("*.json"))
@@ -70,3 +74,41 @@ def test_no_template_syntax_survives(replay: Path, tmp_path: Path) -> None:
             text = path.read_text()
             assert "cookiecutter." not in text, path
             assert "{%" not in text, path
+
+
+_YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.M | re.S)
+
+
+@pytest.mark.parametrize("replay", REPLAYS, ids=lambda p: p.stem)
+def test_the_readme_pipeline_is_one_hookline_accepts(replay: Path, tmp_path: Path) -> None:
+    values = json.loads(replay.read_text())["cookiecutter"]
+    project = Path(
+        cookiecutter(
+            str(ROOT / "templates" / "connector"),
+            replay=str(replay),
+            output_dir=str(tmp_path),
+            default_config=True,
+        )
+    )
+    documents = [
+        yaml.safe_load(text)
+        for text in _YAML_BLOCK.findall(project.joinpath("README.md").read_text())
+    ]
+    pipelines = [d for d in documents if isinstance(d, dict) and "source" in d]
+    assert pipelines, "the README shows no pipeline"
+    # The configuration file the README's commands pass to --config, as the user makes it.
+    (project / f"{values['id']}.yaml").write_text("{}\n", encoding="utf-8")
+    for document in pipelines:
+        file = project / "pipeline.yaml"
+        file.write_text(yaml.safe_dump(document), encoding="utf-8")
+        _, problems = check_pipeline(file)
+        assert not problems, [str(p) for p in problems]
+        for side in ("source", "destination"):
+            ref = document[side]
+            if ref["connector"] == values["id"]:
+                assert ref.get("config_file") == f"{values['id']}.yaml"
+            else:  # a first-party connector, configured inline: its own parser accepts it
+                connector = open_connector(ref["connector"])
+                connector.parse_config(ref["config"], source=str(file), base_dir=project)
+                info = connector.info
+                assert info.is_source if side == "source" else info.is_destination
