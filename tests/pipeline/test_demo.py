@@ -108,3 +108,39 @@ def test_failed_run_exits_1_and_says_why(demo: Path) -> None:
     assert code == 1
     assert "orders-0003.jsonl" in err and "error: stream 'orders'" in err
     assert "failed" in out
+
+
+def _bad_order(demo: Path) -> None:
+    """One order whose total is not a number (the tutorial's "When a record is bad")."""
+    order = {
+        "id": 99999,
+        "customer_id": 1,
+        "status": "paid",
+        "items": [],
+        "total": "abc",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    (demo / "data" / "orders" / "orders-0003.jsonl").write_text(json.dumps(order) + "\n")
+
+
+def test_a_bad_record_is_set_aside_and_fails_the_run_by_default(demo: Path) -> None:
+    pipeline = str(demo / "pipeline.yaml")
+    assert _hookline("run", pipeline)[0] == 0
+    _bad_order(demo)
+    code, _, err = _hookline("run", pipeline)
+    dead = demo / ".hookline" / "dead-letter" / "shop-to-warehouse" / "orders.jsonl"
+    assert code == 1
+    assert f"1 record failed, more than max_failed_records (0); they are in {dead}" in err
+    [letter] = [json.loads(line) for line in dead.read_text().splitlines()]
+    assert letter["record"]["id"] == 99999 and "total" in json.dumps(letter)
+
+
+def test_max_failed_records_lets_a_run_with_that_many_set_aside_succeed(demo: Path) -> None:
+    pipeline = demo / "pipeline.yaml"
+    pipeline.write_text(pipeline.read_text() + "max_failed_records: 10\n")
+    _bad_order(demo)
+    code, out, err = _hookline("run", str(pipeline), "--json")
+    assert code == 0, err
+    orders = json.loads(out)["streams"]["orders"]
+    assert orders["failed"] == 1 and orders["written"] == orders["read"] - 1

@@ -25,9 +25,10 @@ from typing import Any
 
 import attrs
 
+from hookline._wording import plural
 from hookline.conformance._context import Precondition, SuiteContext, distinct
 from hookline.conformance._limits import LimitReached
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.errors import HooklineError
 from hookline.models import ConfiguredStream, ConnectorContext, Stream
 from hookline.schemas import json_type

@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from hookline._schema import secret_fields
+from hookline._wording import plural
 from hookline.conformance._context import SuiteContext
-from hookline.conformance._registry import CheckFailed, check, plural
+from hookline.conformance._registry import CheckFailed, check
 from hookline.models import KINDS, valid_connector_id
 
 #: The capability vocabulary: each capability and the hooks it needs. Custom capabilities

@@ -19,6 +19,7 @@ import re
 import secrets as _random
 import time
 
+from hookline._wording import plural
 from hookline.conformance._checks_faults import (
     Outcome,
     baseline,
@@ -30,7 +31,7 @@ from hookline.conformance._checks_faults import (
 )
 from hookline.conformance._context import SuiteContext
 from hookline.conformance._proxy import Fault, Plan
-from hookline.conformance._registry import CheckFailed, check, listed, plural
+from hookline.conformance._registry import CheckFailed, check, listed
 
 #: A 5xx burst lasts this many requests (or :data:`BURST_SECONDS`); then the service is back.
 BURST_REQUESTS = 30

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hookline._wording import plural
 from hookline.conformance._context import SuiteContext
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.models import ConfiguredStream, Stream
 
 # -- discover ----------------------------------------------------------------------------

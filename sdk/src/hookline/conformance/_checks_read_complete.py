@@ -13,9 +13,10 @@ import json
 from collections import Counter
 from typing import Any
 
+from hookline._wording import plural
 from hookline.conformance._context import SuiteContext, distinct
 from hookline.conformance._limits import LimitReached
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.errors import HooklineError
 from hookline.models import ConfiguredStream, Stream
 

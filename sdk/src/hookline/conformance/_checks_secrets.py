@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from hookline._wording import plural
 from hookline.conformance._canaries import (
     LABELS,
     MIN_LENGTH,
@@ -31,7 +32,7 @@ from hookline.conformance._canaries import (
 )
 from hookline.conformance._capture import Capture
 from hookline.conformance._context import SuiteContext
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.secrets import redact
 
 # A canary anywhere inside a value (a header value "Bearer hl-canary-token-...").

@@ -23,10 +23,11 @@ from typing import Any
 
 import attrs
 
+from hookline._wording import plural
 from hookline.conformance._checks_read import _incremental_streams, _key_of
 from hookline.conformance._context import SuiteContext
 from hookline.conformance._limits import LimitReached
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.errors import HooklineError
 from hookline.models import ConfiguredStream, Stream
 

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from hookline._loading import describe_exception
+from hookline._wording import plural
 from hookline.conformance._checks_read import _incremental_streams
 from hookline.conformance._context import ReadOutcome, SuiteContext
 from hookline.conformance._fixture import ConformanceFixture
 from hookline.conformance._limits import LimitReached
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.models import ConfiguredStream, ConnectorContext, Record, Stream
 
 _SHOWN = 3

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from hookline._wording import plural
 from hookline.conformance._checks_write import read_back
 from hookline.conformance._context import SuiteContext
-from hookline.conformance._registry import CheckFailed, check, listed, plural
+from hookline.conformance._registry import CheckFailed, check, listed
 from hookline.conformance._write_io import (
     refusal_problems,
     sample_stream,

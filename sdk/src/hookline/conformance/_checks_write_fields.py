@@ -14,9 +14,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from hookline._wording import plural
 from hookline.conformance._checks_write import read_back
 from hookline.conformance._context import SuiteContext
-from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed, plural
+from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
 from hookline.conformance._write_io import (
     refusal_problems,
     sample_stream,

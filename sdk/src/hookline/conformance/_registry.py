@@ -98,11 +98,6 @@ def listed(problems: list[str], shown: int = 3) -> str:
     return f"{text}; and {more} more" if more > 0 else text
 
 
-def plural(count: int, word: str) -> str:
-    """Return ``"1 stream"`` or ``"3 streams"``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def all_checks() -> list[Check]:
     """Every registered check, in the order the suite runs them (phase by phase)."""
     _load_checks()

@@ -28,6 +28,7 @@ import attrs
 from hookline import jsoncodec
 from hookline._deadletter import DeadLetterStore
 from hookline._statestore import StateStore
+from hookline._wording import plural
 from hookline.errors import HooklineError, Interrupted, RetriableError, TooManyFailures
 from hookline.mapping import SchemaError, Validator
 from hookline.models import Batch, RejectedRecord, State, WriteResult
@@ -117,7 +118,7 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
         run.progress.batch_done(result)
         if plan.limit.exceeded(result.failed):
             raise TooManyFailures(
-                f"{result.failed} records failed, more than max_failed_records "
+                f"{plural(result.failed, 'record')} failed, more than max_failed_records "
                 f"({plan.limit}); they are in {run.dead_letters.path(plan.name)}"
             )
         if run.stop.is_set():
@@ -130,8 +131,9 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
     if plan.limit.exceeded_share(result.failed, result.read):
         share = result.failed * 100 / result.read
         raise TooManyFailures(
-            f"{result.failed} of {result.read} records failed ({share:.2f}%), more than "
-            f"max_failed_records ({plan.limit}); they are in {run.dead_letters.path(plan.name)}"
+            f"{result.failed:,} of {plural(result.read, 'record')} failed ({share:.2f}%), "
+            f"more than max_failed_records ({plan.limit}); they are in "
+            f"{run.dead_letters.path(plan.name)}"
         )
 
 
