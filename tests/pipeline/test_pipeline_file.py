@@ -120,3 +120,29 @@ def test_stream_settings_are_typed_in_one_pass(tmp_path: Path) -> None:
     assert customers.max_failed_records == FailureLimit(count=None, percent=2.0)
     assert pipeline.limit("orders") == FailureLimit(count=3)
     assert pipeline.limit("unlisted") == pipeline.max_failed_records
+
+
+def test_a_misspelt_setting_gets_the_setting_it_is_close_to(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "source: {connector: files}\n"
+        "destinaton: {connector: sqlite}\n"
+        "streams:\n"
+        "  orders: {wrte: upsert, primry_key: id}\n"
+        "  customers: {colour: red}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_pipeline(path)
+    lines = {str(p).split(": ", 1)[1] for p in caught.value.problems}
+    assert (
+        "unknown setting(s) destinaton: remove them or check the spelling "
+        "(did you mean 'destination'?) @ $"
+    ) in lines
+    assert (
+        "unknown setting(s) primry_key, wrte: remove them or check the spelling "
+        "(did you mean 'primary_key' for 'primry_key', 'write' for 'wrte'?) @ $.streams.orders"
+    ) in lines
+    # Nothing close: no guess.
+    assert (
+        "unknown setting(s) colour: remove them or check the spelling @ $.streams.customers"
+    ) in lines

@@ -164,6 +164,17 @@ def test_bad_option_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "Missing argument 'ID'" in err
 
 
+def test_a_usage_error_says_the_error_first_then_where_help_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = _run(capsys, "run", "--bogus")
+    assert code == 2
+    assert err.splitlines() == [
+        "error: No such option '--bogus'.",
+        "Try 'hookline run --help' for help.",
+    ]
+
+
 def test_failed_check_exits_1(
     installed: Any,
     tmp_path: Path,

@@ -35,6 +35,34 @@ def test_defaults_make_a_connector_project(
     assert 'conformance_tests("acmecrm"' in (project / "tests" / "test_conformance.py").read_text()
 
 
+@pytest.mark.parametrize(
+    ("kind", "style", "said"),
+    [
+        ("both", "python", "a source and destination in custom Python"),
+        ("destination", "rest", "a destination over a REST API, auth bearer"),
+        ("source", "python", "a source in custom Python"),
+    ],
+)
+def test_the_summary_names_the_kind_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, style: str, said: str
+) -> None:
+    code, out, _ = _run(
+        capsys,
+        "new",
+        "--no-input",
+        "--set",
+        "id=acmecrm",
+        "--set",
+        f"kind={kind}",
+        "--set",
+        f"style={style}",
+        "-o",
+        str(tmp_path),
+    )
+    assert code == 0
+    assert f"(connector 'acmecrm', {said}" in out
+
+
 def test_derived_names_follow_a_dashed_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,6 +8,7 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 
 from hookline.errors import ConfigError, ConfigProblem
@@ -155,12 +156,27 @@ def _walk(exc: BaseException, path: str, type_: Any = None) -> list[tuple[str, s
     return found + [(_format_exception(inner, None), path) for inner in rest]
 
 
+def _did_you_mean(exc: cattrs.ForbiddenExtraKeysError) -> str:
+    """`` (did you mean 'destination'?)`` for unknown keys close to a setting's name."""
+    if not attrs.has(exc.cl):
+        return ""
+    import difflib  # only when a setting is misspelt
+
+    known = [field.name for field in attrs.fields(exc.cl)]
+    close = [
+        f"{match[0]!r} for {key!r}" if len(exc.extra_fields) > 1 else repr(match[0])
+        for key in sorted(exc.extra_fields)
+        if (match := difflib.get_close_matches(key, known, n=1))
+    ]
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
 def _format_exception(exc: BaseException, type_: type | None) -> str:
     if isinstance(exc, KeyError):
         return "required setting missing: add it"
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
         keys = ", ".join(sorted(exc.extra_fields))
-        return f"unknown setting(s) {keys}: remove them or check the spelling"
+        return f"unknown setting(s) {keys}: remove them or check the spelling" + _did_you_mean(exc)
     if isinstance(exc, _Refused) or (
         isinstance(exc, TypeError) and str(exc).startswith("expected")
     ):

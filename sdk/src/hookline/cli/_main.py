@@ -150,10 +150,10 @@ def _report(exc: Exception, debug: bool) -> int:
 def _err(message: str, usage: str | None = None) -> None:
     from hookline.cli._output import redact
 
-    if usage:
-        click.echo(usage, err=True)
     for line in message.splitlines() or [""]:
         click.echo(redact(f"error: {line}"), err=True)
+    if usage:
+        click.echo(usage, err=True)
 
 
 def _silence_stdout() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hookline._wording import a_kind
 from hookline.cli._output import echo_json
 
 
@@ -141,8 +142,8 @@ def _confirm_hooks(template: Path, trust: bool) -> None:
 def _summary(values: dict[str, Any]) -> str:
     kind, style = values.get("kind", "?"), values.get("style", "?")
     if style != "rest":
-        return f"a {kind} in custom Python"
-    parts = [f"a {kind} over a REST API", f"auth {values.get('auth')}"]
+        return f"{a_kind(kind)} in custom Python"
+    parts = [f"{a_kind(kind)} over a REST API", f"auth {values.get('auth')}"]
     if kind != "destination":
         parts.append(f"{values.get('pagination')} pagination")
     return ", ".join(parts)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import attrs
 
+from hookline._wording import a_kind
 from hookline.errors import ConfigError, ConfigProblem
 from hookline.host import Connector, Plugins, open_connector
 from hookline.models import ConnectorContext
@@ -88,11 +89,10 @@ def open_sides(
         connector.attach_plugins(plugins)
         info = connector.info
         if not (info.is_source if role == "source" else info.is_destination):
-            article = "an" if info.kind[0] in "aeiou" else "a"
             problems.append(
                 ConfigProblem(
                     str(pipeline.path),
-                    f"connector {ref.connector!r} is {article} {info.kind} connector, it "
+                    f"connector {ref.connector!r} is {a_kind(info.kind)} connector, it "
                     f"cannot be the {role}; pick a connector that is",
                     f"$.{role}.connector",
                 )
