@@ -144,3 +144,42 @@ def test_max_failed_records_lets_a_run_with_that_many_set_aside_succeed(demo: Pa
     assert code == 0, err
     orders = json.loads(out)["streams"]["orders"]
     assert orders["failed"] == 1 and orders["written"] == orders["read"] - 1
+
+
+def test_one_stream_of_the_demo_runs_alone(demo: Path) -> None:
+    code, out, err = _hookline("run", str(demo / "pipeline.yaml"), "--stream", "orders", "--json")
+    assert code == 0, err
+    assert _totals(out) == {"orders": 2000}
+
+
+def test_validate_plans_every_stream_and_reads_and_writes_nothing(demo: Path) -> None:
+    code, out, err = _hookline("validate", str(demo / "pipeline.yaml"))
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["STREAM", "SYNC", "WRITE", "MAPPING"]
+    assert out.splitlines()[-1].endswith("valid, 3 streams planned; nothing read")
+    code, out, err = _hookline("validate", str(demo / "pipeline.yaml"), "-s", "orders", "--json")
+    assert code == 0, err
+    assert json.loads(out)["streams"] == [
+        {"stream": "orders", "sync": "incremental", "write": "upsert", "mapped": True}
+    ]
+    assert not (demo / "warehouse.db").exists()
+    assert not (demo / ".hookline").exists()
+
+
+def test_validate_lists_every_problem_and_exits_2(demo: Path) -> None:
+    pipeline = demo / "pipeline.yaml"
+    text = pipeline.read_text().replace("write: upsert", "wrte: upsert", 1)
+    text = text.replace("rename: {customer_id: customer}", "rename: {customr_id: customer}")
+    pipeline.write_text(text)
+    code, out, err = _hookline("validate", str(pipeline))
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert any(
+        "unknown setting(s) wrte" in line and "did you mean 'write'" in line for line in lines
+    )
+    assert not (demo / "warehouse.db").exists()
+    # Fixed, the mapping's reference to a field the source lacks is the one problem left.
+    pipeline.write_text(text.replace("wrte:", "write:"))
+    code, _, err = _hookline("validate", str(pipeline))
+    assert code == 2
+    assert "customr_id" in err and "$.streams.orders.map" in err, err

@@ -26,6 +26,7 @@ class _LazyGroup(click.Group):
         "discover": ("hookline.cli._phases", "discover"),
         "read": ("hookline.cli._phases", "read"),
         "run": ("hookline.cli._run", "run"),
+        "validate": ("hookline.cli._run", "validate"),
         "runs": ("hookline.cli._run", "runs"),
         "state": ("hookline.cli._run", "state"),
         "test": ("hookline.cli._test", "test"),

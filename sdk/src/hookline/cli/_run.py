@@ -1,4 +1,4 @@
-"""Commands of the main job: ``run``, ``runs``, ``state show`` and ``state reset``."""
+"""Commands of the main job: ``run``, ``validate``, ``runs``, ``state show`` and ``state reset``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from hookline._wording import plural
 from hookline.cli._output import echo_json, echo_table
 
 _PIPELINE = click.argument(
@@ -56,6 +57,45 @@ def run(
         raise click.exceptions.Exit(130)
     if not result.ok:
         raise click.exceptions.Exit(1)
+
+
+@click.command()
+@_PIPELINE
+@click.option(
+    "--stream", "-s", "streams", multiple=True, metavar="NAME", help="Check only this stream."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def validate(pipeline_path: Path, streams: tuple[str, ...], as_json: bool) -> None:
+    """Check a pipeline as a run would before reading, and read and write nothing.
+
+    Loads both connectors and checks their configs, authenticates both sides, discovers
+    the selected streams and plans each one: its settings, the capabilities it needs of
+    both connectors, its mapping's references and the source's schema. No record is read
+    or written, and no state or run history is touched.
+
+    Exit status: 0 when the pipeline would run, 2 when something in it is wrong (every
+    problem is listed, one a line).
+    """
+    from hookline.runner import validate_pipeline
+
+    plans = validate_pipeline(pipeline_path, streams=streams)
+    rows = [
+        {
+            "stream": plan.name,
+            "sync": plan.source_stream.sync_mode,
+            "write": plan.dest_stream.write_mode,
+            "mapped": plan.mapper is not None,
+        }
+        for plan in plans
+    ]
+    if as_json:
+        echo_json({"pipeline": str(pipeline_path), "valid": True, "streams": rows})
+        return
+    echo_table(
+        ["stream", "sync", "write", "mapping"],
+        [[r["stream"], r["sync"], r["write"], "yes" if r["mapped"] else "no"] for r in rows],
+    )
+    click.echo(f"{pipeline_path}: valid, {plural(len(rows), 'stream')} planned; nothing read")
 
 
 def _summary(result: Any) -> None:

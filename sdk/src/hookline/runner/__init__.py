@@ -8,7 +8,8 @@ configs, connections), the cross-cutting plugins and the stream plans; see
 
 Everything that can be checked is checked before a record is read (pipeline, both
 configs, streams, capabilities, mappings: every problem in one
-:class:`~hookline.errors.ConfigError`); then the streams run concurrently, each with a
+:class:`~hookline.errors.ConfigError`; :func:`validate_pipeline` does that alone); then the
+streams run concurrently, each with a
 bounded queue between its reader and its writer. A batch's state is committed only after
 the destination accepted the batch, so a killed run resumes where it was, without loss.
 """
@@ -25,6 +26,7 @@ __all__ = [
     "StreamPlan",
     "StreamResult",
     "run_pipeline",
+    "validate_pipeline",
 ]
 
 import os
@@ -82,3 +84,48 @@ def run_pipeline(
     with lock, opened as run:
         plans = run.plan(streams)
         return run.execute(plans, progress, profile_dir)
+
+
+def validate_pipeline(
+    pipeline: Pipeline | str | os.PathLike[str],
+    *,
+    streams: Sequence[str] = (),
+    connectors: Mapping[str, Connector] | None = None,
+    plugins: Plugins | None = None,
+) -> list[StreamPlan]:
+    """Check ``pipeline`` as :func:`run_pipeline` does before reading, and stop there.
+
+    Both connectors are loaded and their configs checked, both sides authenticate, the
+    source discovers the selected streams, and every stream is planned: its settings,
+    the capabilities both connectors need for it, its mapping's references to the
+    source's fields, and whether the source's schema can check records. Nothing is read,
+    nothing is written, no state or run history is touched and no lock is taken.
+
+    Returns:
+        The plans of the selected streams (or only ``streams``), as a run would make them.
+
+    Raises:
+        ConfigError: every problem found, together, a stream's unusable schema included.
+        HooklineError: a connector could not be loaded or could not connect.
+    """
+    pending: tuple[ConfigProblem, ...] = ()
+    if not isinstance(pipeline, Pipeline):
+        loaded, pending = check_pipeline(pipeline)
+        if loaded is None:
+            raise ConfigError(pending)
+        pipeline = loaded
+    with Run.open(pipeline, connectors=connectors, plugins=plugins, pending=pending) as run:
+        plans = run.plan(streams)
+    unusable = [
+        ConfigProblem(
+            str(pipeline.path),
+            f"the source's schema for stream {plan.name!r} cannot check records: "
+            f"{plan.schema_problem}",
+            f"$.streams.{plan.name}",
+        )
+        for plan in plans
+        if plan.schema_problem is not None
+    ]
+    if unusable:
+        raise ConfigError(unusable)
+    return plans

@@ -63,9 +63,11 @@ def plan_streams(
 ) -> list[StreamPlan]:
     """Build a plan for every selected stream, or raise ConfigError with every problem."""
     file = str(pipeline.path)
-    problems = _unknown_streams(pipeline, catalog, file)
     names = list(pipeline.streams) if pipeline.streams is not None else catalog.names
     missing = [n for n in only if n not in names]
+    # With --stream, only those streams were discovered (see Run.discover): the others
+    # the pipeline selects are neither checked against the catalog nor planned.
+    problems = _unknown_streams([n for n in names if not only or n in only], catalog, file)
     if missing:
         problems.append(
             ConfigProblem(
@@ -99,9 +101,9 @@ def plan_streams(
     return plans
 
 
-def _unknown_streams(pipeline: Pipeline, catalog: Catalog, file: str) -> list[ConfigProblem]:
+def _unknown_streams(names: Sequence[str], catalog: Catalog, file: str) -> list[ConfigProblem]:
     problems = []
-    for name in pipeline.streams or {}:
+    for name in names:
         if catalog.get(name) is not None:
             continue
         close = difflib.get_close_matches(name, catalog.names, n=1)
