@@ -1,14 +1,16 @@
 """Every command of the tutorial "Your first connector" runs, in order, as written.
 
-The commands are the ``$ `` lines of the page's ``console`` blocks, run in one shell in an
-empty directory. pip installs offline from a wheelhouse holding the local SDK, so
-``pip install hookline`` installs this checkout's hookline, as PyPI would.
+The commands are the ``$ `` lines of the page's ``console`` blocks, run in one shell in a
+directory holding nothing but ``hookline/``, a copy of what this checkout's ``sdk/`` is
+built from (the page's "checkout of the repository"). pip installs offline, from a
+wheelhouse holding the tools and hookline's dependencies.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 from support.venvs import ROOT, run
@@ -41,6 +43,13 @@ def outputs(text: str) -> dict[str, str]:
 def test_the_tutorial_runs_as_written(wheelhouse: Path, tmp_path: Path) -> None:
     steps = commands(TUTORIAL.read_text())
     assert steps[0].startswith("python3 -m venv") and "hookline new" in " ".join(steps)
+    # What building sdk/ takes from the checkout: the SDK, the template and the index.
+    checkout = tmp_path / "hookline"
+    skip = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__")
+    shutil.copytree(ROOT / "sdk", checkout / "sdk", ignore=skip)
+    shutil.copytree(ROOT / "templates" / "connector", checkout / "templates" / "connector")
+    (checkout / "registry").mkdir()
+    shutil.copy2(ROOT / "registry" / "index.json", checkout / "registry" / "index.json")
     script = ["set -e"]
     for step in steps:
         script += [f"echo {shlex.quote(MARK + step)}", f"{step} 2>&1"]
@@ -68,6 +77,8 @@ def test_the_tutorial_runs_as_written(wheelhouse: Path, tmp_path: Path) -> None:
     assert " failed" not in seen["python -m pytest -q"]
     assert "PASSED" in seen["python -m twine check dist/*"]
     validate = next(step for step in steps if step.startswith("hookline registry validate"))
+    # No --hookline: the environment gets hookline from where pip installed it from.
+    assert f"installing hookline ({tmp_path / 'hookline' / 'sdk'})" in seen[validate]
     assert "accepted: dist/hookline_acmecrm-0.1.0-py3-none-any.whl" in seen[validate]
     assert "acmecrm (hookline-acmecrm==0.1.0): level gold" in seen[validate]
     assert re.search(

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import importlib.metadata
 import json
 import re
 import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 import venv
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -134,11 +137,46 @@ def _normalized(name: str) -> str:
 
 
 def default_hookline_requirement() -> str:
-    """What installs this hookline: the source checkout's ``sdk/``, or this version."""
+    """What installs this hookline in another environment.
+
+    The source checkout's ``sdk/`` when this hookline runs from one (an editable install);
+    else where pip installed it from, as its PEP 610 ``direct_url.json`` records it (a
+    directory, a wheel or an archive that is still there, or a VCS URL at its commit:
+    ``pip install ./sdk`` or a built wheel, before hookline is on a package index); else
+    this version from the package index.
+    """
     sdk = Path(__file__).resolve().parents[3]
     if (sdk / "pyproject.toml").is_file() and (sdk / "src" / "hookline").is_dir():
         return str(sdk)
-    return f"hookline=={__version__}"
+    try:
+        recorded = importlib.metadata.distribution("hookline").read_text("direct_url.json")
+    except importlib.metadata.PackageNotFoundError:
+        recorded = None
+    return requirement_from_direct_url(recorded) or f"hookline=={__version__}"
+
+
+def requirement_from_direct_url(text: str | None) -> str | None:
+    """The requirement that installs hookline again from a ``direct_url.json``'s origin.
+
+    ``None`` when there is no record, it cannot be read, or it names a local file or
+    directory that is gone.
+    """
+    try:
+        origin = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(origin, dict) or not isinstance(origin.get("url"), str):
+        return None
+    url: str = origin["url"]
+    vcs = origin.get("vcs_info")
+    if isinstance(vcs, dict) and isinstance(vcs.get("vcs"), str):
+        commit = vcs.get("commit_id")
+        return f"hookline @ {vcs['vcs']}+{url}" + (f"@{commit}" if commit else "")
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "file":
+        return f"hookline @ {url}"
+    path = Path(urllib.request.url2pathname(parsed.path))
+    return str(path) if path.exists() else None
 
 
 class _Clock:
