@@ -71,12 +71,7 @@ def run_pipeline(
             capabilities or mappings is wrong; nothing was read or written.
         HooklineError: a connector could not be loaded or could not connect.
     """
-    pending: tuple[ConfigProblem, ...] = ()
-    if not isinstance(pipeline, Pipeline):
-        loaded, pending = check_pipeline(pipeline)
-        if loaded is None:
-            raise ConfigError(pending)
-        pipeline = loaded
+    pipeline, pending = _loaded(pipeline)
     opened = Run.open(pipeline, connectors=connectors, plugins=plugins, pending=pending)
     # With problems pending, Run.open raises before anything is opened: no lock is taken
     # (a bad name must not become a lock file's path).
@@ -108,12 +103,7 @@ def validate_pipeline(
         ConfigError: every problem found, together, a stream's unusable schema included.
         HooklineError: a connector could not be loaded or could not connect.
     """
-    pending: tuple[ConfigProblem, ...] = ()
-    if not isinstance(pipeline, Pipeline):
-        loaded, pending = check_pipeline(pipeline)
-        if loaded is None:
-            raise ConfigError(pending)
-        pipeline = loaded
+    pipeline, pending = _loaded(pipeline)
     with Run.open(pipeline, connectors=connectors, plugins=plugins, pending=pending) as run:
         plans = run.plan(streams)
     unusable = [
@@ -129,3 +119,19 @@ def validate_pipeline(
     if unusable:
         raise ConfigError(unusable)
     return plans
+
+
+def _loaded(
+    pipeline: Pipeline | str | os.PathLike[str],
+) -> tuple[Pipeline, tuple[ConfigProblem, ...]]:
+    """The pipeline, read from its file if need be, and the file's problems still pending.
+
+    Problems that leave no pipeline to work with raise at once; the others are reported
+    together with both connectors' config problems (see :meth:`Run.open`).
+    """
+    if isinstance(pipeline, Pipeline):
+        return pipeline, ()
+    loaded, pending = check_pipeline(pipeline)
+    if loaded is None:
+        raise ConfigError(pending)
+    return loaded, pending
