@@ -112,3 +112,28 @@ def test_the_readme_pipeline_is_one_hookline_accepts(replay: Path, tmp_path: Pat
                 connector.parse_config(ref["config"], source=str(file), base_dir=project)
                 info = connector.info
                 assert info.is_source if side == "source" else info.is_destination
+
+
+@pytest.mark.parametrize("replay", REPLAYS[:1], ids=lambda p: p.stem)
+def test_the_ci_workflow_installs_hookline_from_a_variable_first(
+    replay: Path, tmp_path: Path
+) -> None:
+    project = Path(
+        cookiecutter(
+            str(ROOT / "templates" / "connector"),
+            replay=str(replay),
+            output_dir=str(tmp_path),
+            default_config=True,
+        )
+    )
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    assert workflow["env"]["HOOKLINE_REQUIREMENT"] == (
+        "${{ vars.HOOKLINE_REQUIREMENT || 'hookline>=0.1' }}"
+    )
+    install = next(s for s in workflow["jobs"]["test"]["steps"] if s.get("name") == "Install")
+    lines = install["run"].splitlines()
+    assert lines.index('python -m pip install "$HOOKLINE_REQUIREMENT"') < lines.index(
+        'python -m pip install -e ".[test]" ruff'
+    )
+    readme = (project / "README.md").read_text()
+    assert "HOOKLINE_REQUIREMENT" in readme and "pypi.org" not in readme
