@@ -237,6 +237,25 @@ def test_a_token_is_refreshed_shortly_before_it_expires() -> None:
     assert auth.fetches == 2
 
 
+def test_a_renewed_token_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="hookline.http")
+    clock = Clock()
+    auth = OAuth2ClientCredentials(TOKEN_URL, "cid", Secret("csecret-1"), skew=30, clock=clock)
+    for token in ("tok-1", "tok-2"):
+        flow = auth.auth_flow(httpx.Request("GET", "https://api.test/x"))
+        next(flow)
+        flow.send(token_response(token, expires_in=100))
+        clock.now += 100
+    first, renewed = [r for r in caplog.records if r.name == "hookline.http"]
+    assert first.levelno == logging.DEBUG and first.getMessage().startswith("fetched an OAuth2")
+    assert renewed.levelno == logging.INFO
+    assert renewed.getMessage() == (
+        "renewed an OAuth2 client_credentials token from the token endpoint "
+        f"{TOKEN_URL} (valid 100 s)"
+    )
+    assert all("tok-" not in r.getMessage() for r in caplog.records)
+
+
 def test_a_short_lived_token_is_not_refreshed_on_every_request() -> None:
     clock = Clock()
     auth = OAuth2ClientCredentials(TOKEN_URL, "cid", Secret("csecret-1"), skew=30, clock=clock)

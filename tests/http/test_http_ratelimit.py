@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 
@@ -154,3 +155,17 @@ def test_remaining_zero_waits_until_reset() -> None:
     first, second = server.requests
     assert second.at - first.at >= 0.9
     assert time.monotonic() - start < 3
+
+
+def test_a_wait_of_a_second_or_more_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="hookline.http")
+    fake = FakeTime()
+    bucket = limiter(RateLimit(per_second=4, burst=1), fake)
+    bucket.acquire("api.example.com")
+    bucket.acquire("api.example.com")  # 0.25 s: the pacing of requests, not news
+    assert not caplog.records
+    bucket.observe("api.example.com", {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "30"})
+    bucket.acquire("api.example.com")
+    [record] = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == "waiting 30.0 s for the rate limit of api.example.com"

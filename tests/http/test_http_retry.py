@@ -245,8 +245,52 @@ def test_transport_error_attempts_are_logged(caplog: pytest.LogCaptureFixture) -
     with HttpServer(handler) as server, client_for(server, Sleeps()) as client:
         client.request("GET", "/items")
     first = next(r for r in caplog.records if r.name == "hookline.http")
-    assert first.levelno == logging.WARNING
+    # INFO: shown with --debug; without it the user sees one line, the error, if any.
+    assert first.levelno == logging.INFO
     assert "RemoteProtocolError" in first.getMessage()
+
+
+def test_a_service_that_stays_down_is_one_short_line_with_its_own_words(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="hookline.http")
+    policy = RetryPolicy(max_attempts=4, base_delay=0.01)
+    body = "maintenance until 14:00 UTC, see status.example.com"
+    with (
+        HttpServer(lambda _: Reply(503, body=body)) as server,
+        client_for(server, Sleeps(), retry=policy) as client,
+        pytest.raises(RetriesExhausted) as caught,
+    ):
+        client.request("GET", "/items")
+    message = str(caught.value)
+    assert "\n" not in message and "attempt 1" not in message  # not one entry per attempt
+    assert "gave up after 4 attempt(s) (4 attempts allowed), the last: 503 Service Unavailable" in (
+        message
+    )
+    assert f"the server said: {body}" in message
+    assert caught.value.server_message == body
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelno for r in caplog.records if r.name == "hookline.http"] == [logging.INFO] * 4
+
+
+def test_a_connection_refused_names_the_host_and_what_was_tried() -> None:
+    policy = RetryPolicy(max_attempts=2, base_delay=0.01)
+    with HttpServer(lambda _: Reply(200)) as server:
+        url = server.url
+    with (
+        make_client(
+            base_url=url,
+            connector="test/1.0",
+            allowed_hosts=["127.0.0.1"],
+            retry=policy,
+            sleep=Sleeps(),
+        ) as client,
+        pytest.raises(RetriesExhausted) as caught,
+    ):
+        client.request("GET", "/items")
+    message = str(caught.value)
+    assert f"GET {url}/items gave up after 2 attempt(s)" in message
+    assert "the last: ConnectError" in message and "the server said" not in message
 
 
 def test_the_default_policy_retries_the_documented_statuses() -> None:

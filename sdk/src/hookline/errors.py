@@ -316,7 +316,9 @@ class RetriesExhausted(HttpError):
     """Every attempt failed with a retriable error until the retry budget ran out.
 
     Attributes:
-        attempts: one line per attempt, such as ``"attempt 2: 503 Service Unavailable"``.
+        attempts: one line per attempt, such as ``"attempt 2: 503 Service Unavailable"``
+            (the message names the last one; each is logged at INFO as it happens).
+        server_message: the start of the last response's body, when there was one.
     """
 
     def __init__(
@@ -326,13 +328,17 @@ class RetriesExhausted(HttpError):
         url: str,
         attempts: Iterable[str],
         why: str,
+        server_message: str = "",
         connector: str | None = None,
     ) -> None:
         self.attempts = tuple(attempts)
+        self.server_message = server_message
+        last = self.attempts[-1].split(": ", 1)[-1] if self.attempts else "no attempt"
+        said = f"; the server said: {server_message}" if server_message else ""
         super().__init__(
-            f"{method} {url} gave up after {len(self.attempts)} attempt(s) ({why}): "
-            + "; ".join(self.attempts)
-            + "; the service may be down or overloaded, try again later",
+            f"{method} {url} gave up after {len(self.attempts)} attempt(s) ({why}), the "
+            f"last: {last}{said}; the service may be down or overloaded, try again later "
+            "(--debug shows every attempt)",
             method=method,
             url=url,
             connector=connector,

@@ -298,7 +298,14 @@ class _OAuth2Flow(httpx.Auth):
             expires_at = self.clock() + expires_in - min(self.skew, expires_in / 2)
         self._token = _Token(Secret(body["access_token"]), expires_at)
         self.fetches += 1
-        log.debug("fetched an OAuth2 %s token from %s", self.grant_type, where)
+        log.log(
+            logging.INFO if self.fetches > 1 else logging.DEBUG,
+            "%s an OAuth2 %s token from %s%s",
+            "renewed" if self.fetches > 1 else "fetched",
+            self.grant_type,
+            where,
+            f" (valid {expires_in:.0f} s)" if expires_at is not None else "",
+        )
 
     def _accept(self, body: dict[str, Any]) -> None:
         """Take what else the token response carries (a rotated refresh token)."""

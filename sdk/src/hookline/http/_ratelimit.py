@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["HostRateLimiter", "RateLimit"]
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -12,6 +13,10 @@ import attrs
 
 # X-RateLimit-Reset values above this are Unix timestamps; below, seconds from now.
 _EPOCH_THRESHOLD = 1_000_000_000
+#: Waits this long or longer are logged at INFO (shorter ones are a request's pacing).
+_TOLD = 1.0
+
+log = logging.getLogger("hookline.http")
 
 
 @attrs.frozen
@@ -102,6 +107,8 @@ class HostRateLimiter:
                     bucket.tokens += 1.0  # not taken after all
                 return wait
         if wait > 0:
+            if wait >= _TOLD:
+                log.info("waiting %.1f s for the rate limit of %s", wait, host)
             self._sleep(wait)
         return wait
 

@@ -13,7 +13,7 @@ from random import Random
 import attrs
 import httpx
 
-from hookline.http._errors import HttpError, RetriesExhausted
+from hookline.http._errors import HttpError, RetriesExhausted, body_excerpt
 from hookline.secrets import redact
 
 logger = logging.getLogger("hookline.http")
@@ -117,7 +117,9 @@ def send_with_retries(
     Retried: responses with a status in ``policy.retry_statuses`` and httpx transport
     errors (connect and read timeouts, refused or reset connections), when ``may_retry``.
     Each attempt is logged on ``hookline.http`` with ``method`` and ``url`` (already
-    masked): DEBUG when it ends the loop with a response, WARNING when it failed.
+    masked): DEBUG when it ends the loop with a response, INFO when it failed (with the
+    wait before the next one), so a user sees one line for a service that is down, the
+    error, and ``--debug`` shows every attempt.
 
     Args:
         send: sends the request once and returns the response, body read.
@@ -147,7 +149,7 @@ def send_with_retries(
         except httpx.TransportError as exc:
             outcome = f"{type(exc).__name__}: {redact(str(exc)) or 'no detail'}"
         except HttpError as exc:  # the deadline passed, or a redirect led somewhere refused
-            _log(logging.WARNING, method, url, type(exc).__name__, attempt, policy, "giving up")
+            _log(logging.INFO, method, url, type(exc).__name__, attempt, policy, "giving up")
             raise
         attempts.append(f"attempt {attempt}: {outcome}")
         if response is not None and response.status_code not in policy.retry_statuses:
@@ -164,10 +166,15 @@ def send_with_retries(
             if clock() + wait >= give_up_at:
                 why = f"waiting {wait:.2f} s more would pass the time allowed"
         then = "giving up" if why else f"retrying in {wait:.2f} s"
-        _log(logging.WARNING, method, url, outcome, attempt, policy, then)
+        _log(logging.INFO, method, url, outcome, attempt, policy, then)
         if why:
             raise RetriesExhausted(
-                method=method, url=url, attempts=attempts, why=why, connector=connector
+                method=method,
+                url=url,
+                attempts=attempts,
+                why=why,
+                server_message=body_excerpt(response.content) if response is not None else "",
+                connector=connector,
             )
         sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
