@@ -183,3 +183,40 @@ def test_validate_lists_every_problem_and_exits_2(demo: Path) -> None:
     code, _, err = _hookline("validate", str(pipeline))
     assert code == 2
     assert "customr_id" in err and "$.streams.orders.map" in err, err
+
+
+def _json_lines(err: str) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in err.splitlines()]
+    for line in lines:
+        assert {"time", "level", "logger", "message"} <= set(line), line
+    return lines
+
+
+def test_log_format_json_writes_every_stderr_line_as_json(demo: Path) -> None:
+    orders = demo / "data" / "orders" / "orders-0002.jsonl"
+    with orders.open("a") as file:
+        file.write('{"id": 5000, "customer_id"')  # a record still being written
+    code, _, err = _hookline("--log-format", "json", "run", str(demo / "pipeline.yaml"))
+    assert code == 0, err
+    lines = _json_lines(err)
+    progress = [line for line in lines if line["logger"] == "hookline.progress"]
+    assert {line["stream"] for line in progress} == {"customers", "products", "orders"}
+    assert all(line["pipeline"] == "shop-to-warehouse" for line in progress)
+    finished = [line for line in progress if line.get("status") == "succeeded"]
+    assert {line["stream"]: line["written"] for line in finished}["orders"] == 2000
+    # Logged by the files source in the orders stream's reader thread: it names the stream.
+    [warning] = [line for line in lines if line["level"] == "warning"]
+    assert "incomplete record" in str(warning["message"])
+    assert warning["stream"] == "orders" and warning["pipeline"] == "shop-to-warehouse"
+
+
+def test_log_format_json_writes_config_errors_with_file_and_path(demo: Path) -> None:
+    pipeline = demo / "pipeline.yaml"
+    pipeline.write_text(pipeline.read_text().replace("destination:", "destinaton:"))
+    code, out, err = _hookline("run", str(pipeline), "--log-format=json")
+    assert code == 2 and out == ""
+    errors = [line for line in _json_lines(err) if line["level"] == "error"]
+    assert {(line["file"], line["path"]) for line in errors} == {
+        (str(pipeline), "$.destination"),
+        (str(pipeline), "$"),
+    }

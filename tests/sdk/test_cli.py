@@ -208,3 +208,37 @@ def test_info_lines_show_optional_secrets_and_nesting() -> None:
         "retry (object)",
         "  max_attempts (integer; default 5)",
     ]
+
+
+def test_json_log_lines_mask_secrets_and_carry_the_call_s_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import logging as logging_
+
+    from hookline._logcontext import about
+    from hookline._logging import JsonFormatter, RedactingFilter
+
+    secrets.register_secret(CANARY)
+    buffer = io.StringIO()
+    handler = logging_.StreamHandler(buffer)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging_.getLogger("hookline.test-json")
+    logger.addHandler(handler)
+    try:
+        with about(pipeline="p", stream="s"):
+            logger.warning("token %s refused", CANARY, extra={"attempt": 2})
+    finally:
+        logger.removeHandler(handler)
+    [line] = [json.loads(text) for text in buffer.getvalue().splitlines()]
+    assert CANARY not in buffer.getvalue()
+    assert line["message"] == f"token {secrets.MASK} refused"
+    assert (line["level"], line["logger"], line["pipeline"], line["stream"], line["attempt"]) == (
+        "warning",
+        "hookline.test-json",
+        "p",
+        "s",
+        2,
+    )
+    assert line["time"].endswith("Z")

@@ -1,9 +1,17 @@
-"""Logging for the CLI: everything to stderr, every line redacted."""
+"""Logging for the CLI: everything to stderr, every line redacted; as text or JSON lines."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 import sys
+from typing import Any
+
+#: The values ``--log-format`` takes.
+LOG_FORMATS = ("text", "json")
+#: Fields a log call may add with ``extra=`` that a JSON line carries.
+_EXTRA_FIELDS = ("attempt", "method", "url", "connector", "wait_seconds")
 
 
 class RedactingFilter(logging.Filter):
@@ -23,15 +31,76 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure(*, debug: bool = False) -> None:
-    """Send hookline's logs to stderr: warnings by default, everything with ``debug``."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line: time, level, logger, pipeline, stream, message, more.
+
+    ``pipeline`` and ``stream`` say what the logging thread worked on (see
+    :mod:`hookline._logcontext`); ``attempt``, ``method``, ``url`` and the like come from
+    the log call. The message is redacted before it gets here (:class:`RedactingFilter`).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one line of JSON."""
+        from hookline._logcontext import current
+
+        entry: dict[str, Any] = {
+            "time": _timestamp(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            **current(),
+            "message": record.getMessage(),
+        }
+        for name in _EXTRA_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def json_line(level: str, logger: str, message: str, **fields: Any) -> str:
+    """A line in the format of :class:`JsonFormatter`, for output that is not a log record
+    (the CLI's errors, a run's progress); ``message`` is redacted here."""
+    from hookline._logcontext import current
+    from hookline.secrets import redact
+
+    entry = {
+        "time": _timestamp(None),
+        "level": level,
+        "logger": logger,
+        **current(),
+        **fields,
+        "message": redact(message),
+    }
+    return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _timestamp(created: float | None) -> str:
+    moment = (
+        datetime.datetime.now(datetime.timezone.utc)
+        if created is None
+        else datetime.datetime.fromtimestamp(created, datetime.timezone.utc)
+    )
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def configure(*, debug: bool = False, log_format: str = "text") -> None:
+    """Send hookline's logs to stderr: warnings by default, everything with ``debug``.
+
+    ``log_format`` is ``"text"`` (one readable line each) or ``"json"`` (one JSON object
+    each, see :class:`JsonFormatter`).
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
-    if debug:
-        fmt = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+    formatter: logging.Formatter
+    if log_format == "json":
+        formatter = JsonFormatter()
+    elif debug:
+        formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     else:
-        fmt = "%(levelname)s: %(message)s"
-    handler.setFormatter(logging.Formatter(fmt))
+        formatter = logging.Formatter("%(levelname)s: %(message)s")
+    handler.setFormatter(formatter)
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

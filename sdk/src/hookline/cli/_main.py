@@ -1,4 +1,4 @@
-"""The entry point: the command group, the ``--debug`` switch, and error mapping."""
+"""The entry point: the command group, ``--debug`` and ``--log-format``, and error mapping."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ import click
 from hookline._version import __version__
 
 DEBUG_ENV = "HOOKLINE_DEBUG"
+LOG_FORMAT_ENV = "HOOKLINE_LOG_FORMAT"
+_LOG_FORMATS = ("text", "json")  # as hookline._logging.LOG_FORMATS, without importing it
+
+#: The log format of this invocation (``--log-format``), for the lines the CLI writes itself.
+log_format = "text"
 
 
 class _LazyGroup(click.Group):
@@ -58,7 +63,16 @@ class _LazyGroup(click.Group):
     is_flag=True,
     help="Show tracebacks, debug logs and every hook call (secrets stay masked).",
 )
-def cli(debug: bool) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(_LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="How log lines, progress and errors are written to stderr: text, or one JSON "
+    f"object a line (time, level, logger, pipeline, stream, message, ...). Also "
+    f"{LOG_FORMAT_ENV}.",
+)
+def cli(debug: bool, log_format: str) -> None:
     """hookline: install connectors, inspect them, read and sync data.
 
     Connectors are pip-installable packages; `hookline connectors` lists the installed
@@ -70,10 +84,25 @@ def _debug_requested(argv: Sequence[str]) -> bool:
     return "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
+def _log_format_requested(argv: list[str]) -> tuple[list[str], str]:
+    """``argv`` without ``--log-format X`` (accepted anywhere), and the format asked for."""
+    chosen = os.environ.get(LOG_FORMAT_ENV, "") or "text"
+    rest: list[str] = []
+    items = iter(argv)
+    for arg in items:
+        if arg == "--log-format":
+            chosen = next(items, "")
+        elif arg.startswith("--log-format="):
+            chosen = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return rest, chosen
+
+
 def _setup_logging(debug: bool) -> None:
     from hookline._logging import configure
 
-    configure(debug=debug)
+    configure(debug=debug, log_format=log_format)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,11 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ``--debug`` is accepted anywhere on the command line.
     """
+    global log_format
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
     if debug:
         args = [a for a in args if a != "--debug"]
         args.insert(0, "--debug")
+    args, chosen = _log_format_requested(args)
+    if chosen != "text":
+        args[int(debug) : int(debug)] = ["--log-format", chosen]  # click checks the value
+    log_format = chosen if chosen in _LOG_FORMATS else "text"
     if args and args[0] not in ("--version", "-V", "--help", "-h"):
         _setup_logging(debug)
     code = _run(args, debug)
@@ -135,7 +169,7 @@ def _report(exc: Exception, debug: bool) -> int:
             click.echo(redact(traceback.format_exc()), err=True)
         if isinstance(exc, ConfigError):
             for problem in exc.problems:
-                _err(str(problem))
+                _err(str(problem), fields={"file": problem.source, "path": problem.path})
         else:
             _err(str(exc))
         return exc.exit_code
@@ -148,9 +182,18 @@ def _report(exc: Exception, debug: bool) -> int:
     return 1
 
 
-def _err(message: str, usage: str | None = None) -> None:
+def _err(message: str, usage: str | None = None, fields: dict[str, str] | None = None) -> None:
+    """Write an error, one line each: ``error: ...`` (text) or a JSON object with ``fields``."""
     from hookline.cli._output import redact
 
+    if log_format == "json":
+        from hookline._logging import json_line
+
+        for line in message.splitlines() or [""]:
+            click.echo(json_line("error", "hookline.cli", line, **(fields or {})), err=True)
+        if usage:
+            click.echo(json_line("info", "hookline.cli", usage), err=True)
+        return
     for line in message.splitlines() or [""]:
         click.echo(redact(f"error: {line}"), err=True)
     if usage:

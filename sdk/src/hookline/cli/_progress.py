@@ -47,6 +47,42 @@ class LineProgress:
             click.echo(redact(line), err=True)
 
 
+class JsonLineProgress(LineProgress):
+    """:class:`LineProgress` as JSON lines (``--log-format json``), with the counts as fields."""
+
+    def stream_started(self, result: StreamResult) -> None:
+        """Say a stream began."""
+        self._last[result.name] = time.monotonic()
+        self._emit(result, "started")
+
+    def batch_done(self, result: StreamResult) -> None:
+        """Say how far a stream is, at most every few seconds."""
+        now = time.monotonic()
+        if now - self._last.get(result.name, 0.0) >= _LOG_EVERY:
+            self._last[result.name] = now
+            self._emit(result, _counts(result))
+
+    def stream_finished(self, result: StreamResult) -> None:
+        """Say how a stream ended."""
+        end = f"{result.status} in {result.seconds:.1f}s"
+        if result.error:
+            end += f": {result.error}"
+        self._emit(result, f"{_counts(result)}; {end}", status=result.status)
+
+    def _emit(self, result: StreamResult, message: str, **more: Any) -> None:
+        from hookline._logging import json_line
+
+        fields = {
+            "stream": result.name,
+            "read": result.read,
+            "written": result.written,
+            "failed": result.failed,
+            **more,
+        }
+        with self._lock:
+            click.echo(json_line("info", "hookline.progress", message, **fields), err=True)
+
+
 class BarProgress:
     """Live progress bars (rich), one per stream, on the terminal's stderr."""
 
@@ -97,11 +133,15 @@ def _counts(result: StreamResult) -> str:
 
 
 def choose_progress(quiet: bool) -> Any:
-    """Bars on a terminal, lines otherwise, nothing when ``quiet``."""
+    """Bars on a terminal, lines otherwise (JSON lines with ``--log-format json``), nothing
+    when ``quiet``."""
+    from hookline.cli import _main
     from hookline.runner import NoProgress
 
     if quiet:
         return NoProgress()
+    if _main.log_format == "json":
+        return JsonLineProgress()
     if sys.stderr.isatty():
         return BarProgress()
     return LineProgress()

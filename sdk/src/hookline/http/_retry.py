@@ -192,4 +192,5 @@ def _log(
         attempt,
         policy.max_attempts,
         then,
+        extra={"attempt": attempt, "method": method, "url": url},
     )

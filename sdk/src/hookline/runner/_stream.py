@@ -27,6 +27,7 @@ import attrs
 
 from hookline import jsoncodec
 from hookline._deadletter import DeadLetterStore
+from hookline._logcontext import about, in_this_context
 from hookline._statestore import StateStore
 from hookline._wording import plural
 from hookline.errors import HooklineError, Interrupted, RetriableError, TooManyFailures
@@ -66,24 +67,29 @@ class StreamRun:
 
 
 def run_stream(run: StreamRun, plan: StreamPlan) -> StreamResult:
-    """Run one stream to its end and return its counts (never raises)."""
+    """Run one stream to its end and return its counts (never raises).
+
+    What the stream's thread logs meanwhile names the pipeline and the stream (see
+    :mod:`hookline._logcontext`).
+    """
     result = StreamResult(plan.name)
     started = time.monotonic()
-    run.progress.stream_started(result)
-    try:
-        with profiled(run.profile_dir, f"stream-{plan.name}"):
-            _deliver(run, plan, result)
-        result.status = "succeeded"
-    except Interrupted as exc:
-        result.status, result.error = "interrupted", str(exc)
-    except HooklineError as exc:
-        result.status, result.error = "failed", str(exc)
-    except Exception as exc:
-        log.debug("stream %s failed", plan.name, exc_info=True)
-        result.status = "failed"
-        result.error = f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)"
-    result.seconds = time.monotonic() - started
-    run.progress.stream_finished(result)
+    with about(pipeline=run.pipeline, stream=plan.name):
+        run.progress.stream_started(result)
+        try:
+            with profiled(run.profile_dir, f"stream-{plan.name}"):
+                _deliver(run, plan, result)
+            result.status = "succeeded"
+        except Interrupted as exc:
+            result.status, result.error = "interrupted", str(exc)
+        except HooklineError as exc:
+            result.status, result.error = "failed", str(exc)
+        except Exception as exc:
+            log.debug("stream %s failed", plan.name, exc_info=True)
+            result.status = "failed"
+            result.error = f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)"
+        result.seconds = time.monotonic() - started
+        run.progress.stream_finished(result)
     return result
 
 
@@ -256,7 +262,7 @@ def _prefetch(
         except BaseException as exc:
             put(exc)
 
-    reader = threading.Thread(target=produce, name="hookline-reader", daemon=True)
+    reader = threading.Thread(target=in_this_context(produce), name="hookline-reader", daemon=True)
     reader.start()
     try:
         while True:
