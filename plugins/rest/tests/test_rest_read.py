@@ -236,3 +236,47 @@ def test_records_that_are_not_objects_fail_clearly(rest: Rest, shop: FakeShop) -
     config = rest.config(shop.url, streams=[stream])
     with pytest.raises(HooklineError, match="holds a int, not objects"):
         rest.read(config, "ids")
+
+
+def _one_account(request: Received) -> Reply:
+    body = {"id": 7, "plan": "gold", "owner": {"name": "Ada"}}
+    if request.path == "/wrapped":
+        body = {"data": body}
+    return Reply(200, {"Content-Type": "application/json"}, json.dumps(body))
+
+
+@pytest.mark.parametrize(
+    ("path", "records"), [("/me", "[@]"), ("/wrapped", "data | [@]")], ids=["body", "under-a-key"]
+)
+def test_an_endpoint_answering_one_record_is_a_stream_of_one(
+    rest: Rest, path: str, records: str
+) -> None:
+    with HttpServer(_one_account) as server:
+        stream = {"name": "account", "path": path, "records": records, "primary_key": "id"}
+        config = rest.config(server.url, streams=[stream])
+        assert rest.records(config, "account") == [
+            {"id": 7, "plan": "gold", "owner": {"name": "Ada"}}
+        ]
+        schema = rest.discover(config)["account"].schema
+    assert schema["properties"]["owner"]["properties"]["name"] == {"type": "string"}
+
+
+@pytest.mark.parametrize(
+    ("path", "records", "fix"),
+    [("/me", None, "'[@]'"), ("/wrapped", "data", "'data | [@]'")],
+    ids=["body", "under-a-key"],
+)
+def test_one_object_where_a_list_belongs_says_how_to_read_it(
+    rest: Rest, path: str, records: str | None, fix: str
+) -> None:
+    with HttpServer(_one_account) as server:
+        stream: dict[str, Any] = {"name": "account", "path": path, "primary_key": "id"}
+        if records is not None:
+            stream["records"] = records
+        config = rest.config(server.url, streams=[stream])
+        with pytest.raises(ReadError) as caught:
+            rest.records(config, "account")
+    assert (
+        f"holds a dict, not a list of records; if it is the one record, set records to {fix}"
+        in (str(caught.value))
+    )

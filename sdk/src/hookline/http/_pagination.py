@@ -409,7 +409,13 @@ def _records(body: Any, path: str | None, request: httpx.Request, status: int) -
             ) from None
     if not isinstance(found, list):
         what = "the body" if path is None else f"the path {path!r}"
-        raise ReadError(f"{url}: {what} holds a {type(found).__name__}, not a list of records")
+        hint = ""
+        if isinstance(found, dict):  # an endpoint answering one record
+            one = "[@]" if path is None else f"{path} | [@]"
+            hint = f"; if it is the one record, set records to {one!r}"
+        raise ReadError(
+            f"{url}: {what} holds a {type(found).__name__}, not a list of records{hint}"
+        )
     return found
 
 
