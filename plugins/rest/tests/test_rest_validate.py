@@ -91,3 +91,62 @@ def test_the_write_hook_still_refuses_a_stream_without_entry(rest: Rest) -> None
     config = rest.config(BASE, writes={"a": {"path": "/a"}})
     with pytest.raises(WriteError, match="add writes.orders with its path"):
         rest.write(config, "orders", [{"id": 1}])
+
+
+def _keyed(write_mode: str, key: tuple[str, ...] = ("id",)) -> list[ConfiguredStream]:
+    stream = Stream("rooms", schema=SCHEMA, primary_key=key)
+    return [ConfiguredStream(stream, write_mode=write_mode)]
+
+
+# Each write mode against each way of sending: accepted, or refused at the setting to change.
+@pytest.mark.parametrize(
+    ("write_mode", "write", "refused_at"),
+    [
+        ("append", {"path": "/rooms", "method": "POST"}, None),
+        ("append", {"path": "/rooms/{id}", "method": "PUT"}, None),
+        ("append", {"path": "/rooms", "method": "POST", "mode": "batch"}, None),
+        ("append", {"path": "/rooms/{id}", "method": "PATCH"}, "method"),
+        ("append", {"path": "/rooms/{id}", "method": "PATCH", "upserts": True}, None),
+        ("upsert", {"path": "/rooms/{id}", "method": "PUT"}, None),
+        ("upsert", {"path": "/rooms/{id}", "method": "PATCH"}, None),
+        ("upsert", {"path": "/rooms", "method": "POST"}, "method"),
+        ("upsert", {"path": "/rooms", "method": "PUT", "mode": "batch"}, "mode"),
+        ("upsert", {"path": "/rooms/{room}", "method": "PUT"}, "path"),
+        ("upsert", {"path": "/rooms", "method": "POST", "upserts": True}, None),
+        ("upsert", {"path": "/{stream}", "method": "POST", "mode": "batch", "upserts": True}, None),
+    ],
+)
+def test_each_write_mode_and_method_is_accepted_or_refused_explicitly(
+    rest: Rest,
+    connector: Connector,
+    write_mode: str,
+    write: dict[str, Any],
+    refused_at: str | None,
+) -> None:
+    config = rest.config(BASE, writes={"rooms": write})
+    problems = connector.validate_streams(config, _keyed(write_mode), "destination")
+    if refused_at is None:
+        assert problems == []
+    else:
+        [problem] = problems
+        assert problem.path == f"$.writes['rooms'].{refused_at}"
+        assert problem.message.startswith(f"write: {write_mode} ")
+        assert "upserts: true" in problem.message or "write: upsert" in problem.message
+
+
+def test_upsert_with_post_says_every_way_out(rest: Rest, connector: Connector) -> None:
+    config = rest.config(BASE, writes={"rooms": {"path": "/rooms", "method": "POST"}})
+    [problem] = connector.validate_streams(config, _keyed("upsert"), "destination")
+    assert problem.message == (
+        "write: upsert must store a record again in its place, but writes.rooms sends each "
+        "record with POST to /rooms, which makes a new one each time; PUT or PATCH each "
+        "record to a path with its key (/rooms/{id}), use write: append to create each "
+        "record (once, with an idempotency_key), or set writes.rooms.upserts: true if the "
+        "API updates records by key itself"
+    )
+
+
+def test_an_upsert_path_needs_every_key_field(rest: Rest, connector: Connector) -> None:
+    config = rest.config(BASE, writes={"rooms": {"path": "/rooms/{id}", "method": "PUT"}})
+    [problem] = connector.validate_streams(config, _keyed("upsert", ("id", "room")), "destination")
+    assert "has no {room}" in problem.message and "(/rooms/{id}/{room})" in problem.message

@@ -4,9 +4,10 @@
 the configuration and the planned streams (no request is sent), so a run can refuse a
 mistake with exit code 2 before any record is read:
 
-* as a destination, a stream with no ``writes`` entry (``$.writes``), and a ``{field}`` in
+* as a destination, a stream with no ``writes`` entry (``$.writes``), a ``{field}`` in
   ``writes.<stream>.path`` or ``writes.<stream>.idempotency_key`` that the stream's schema
-  does not list among its ``properties`` (when it lists any);
+  does not list among its ``properties`` (when it lists any), and a method the pipeline's
+  write mode cannot keep its promise with (:func:`_write_mode_problems`);
 * as a source, a stream not configured under ``streams`` (``$.streams``).
 """
 
@@ -61,6 +62,59 @@ def _template_problems(name: str, spec: WriteConfig, properties: list[str]) -> l
     return problems
 
 
+def _write_mode_problems(stream: ConfiguredStream, spec: WriteConfig) -> list[SettingProblem]:
+    """Whether ``spec`` keeps the promise of the pipeline's write mode for ``stream``.
+
+    ``append`` adds records: ``POST`` creates them, ``PUT`` stores each at its own path;
+    ``PATCH`` changes records that exist, so it is refused. ``upsert`` stores a record
+    again in its place: ``PUT`` or ``PATCH`` of each record to a path holding every field
+    of its primary key; ``POST`` (which creates a new record each time) and batch mode are
+    refused unless ``upserts: true`` says the endpoint updates by key itself. (``replace``
+    is not a capability of this connector: the run refuses it before asking.)
+    """
+    name, where = stream.name, f"$.writes[{stream.name!r}]"
+    if spec.upserts:
+        return []
+    if stream.write_mode == "append" and spec.method == "PATCH":
+        return [
+            SettingProblem(
+                f"{where}.method",
+                f"write: append adds records, but writes.{name}.method is PATCH, which "
+                "changes records that exist; use POST (or PUT to each record's own path), "
+                "or write: upsert",
+            )
+        ]
+    if stream.write_mode != "upsert":
+        return []
+    key = list(stream.stream.primary_key)
+    example = "/".join(["", name, *(f"{{{k}}}" for k in key or ["id"])])
+    if spec.method == "POST" or spec.mode == "batch":
+        sent = "each batch" if spec.mode == "batch" else "each record"
+        return [
+            SettingProblem(
+                f"{where}.method" if spec.method == "POST" else f"{where}.mode",
+                f"write: upsert must store a record again in its place, but writes.{name} "
+                f"sends {sent} with {spec.method} to {spec.path}, which makes a new one each "
+                f"time; PUT or PATCH each record to a path with its key ({example}), use "
+                "write: append to create each record (once, with an idempotency_key), or "
+                f"set writes.{name}.upserts: true if the API updates records by key itself",
+            )
+        ]
+    in_path = set(template_fields(spec.path))
+    missing = [k for k in key if k not in in_path]
+    if not key or missing:
+        lacking = ", ".join(missing) if key else "a primary key"
+        return [
+            SettingProblem(
+                f"{where}.path",
+                f"write: upsert stores each record at its own path, but writes.{name}.path "
+                f"{spec.path} has no {{{lacking}}}; put the record's key in it ({example}), "
+                f"or set writes.{name}.upserts: true if the API updates records by key itself",
+            )
+        ]
+    return []
+
+
 def validate_streams(
     config: RestConfig, streams: Sequence[ConfiguredStream], role: str
 ) -> list[SettingProblem]:
@@ -79,6 +133,7 @@ def validate_streams(
                     )
                 )
                 continue
+            problems += _write_mode_problems(stream, spec)
             properties = _properties(stream.stream.schema)
             if properties is not None:
                 problems += _template_problems(stream.name, spec, properties)

@@ -439,6 +439,13 @@ class WriteConfig:
             "failed POST or PATCH is retried."
         ),
     )
+    upserts: bool = attrs.field(
+        default=False,
+        metadata=_description(
+            "The endpoint itself updates the record that exists with the same key, whatever "
+            "the method (a bulk upsert endpoint): lets write: upsert use POST or batch mode."
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
         fields = template_fields(self.path)
