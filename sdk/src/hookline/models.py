@@ -26,6 +26,7 @@ __all__ = [
     "ConnectorContext",
     "ConnectorInfo",
     "Record",
+    "ReadProgress",
     "RejectedRecord",
     "SettingProblem",
     "State",
@@ -220,10 +221,30 @@ class Batch:
         records: the records, in the order read.
         state: the stream's state after these records; persisting it means "everything up
             to here was delivered". ``None`` when the source keeps no state.
+        progress: how far this read is after these records, when the source can know its
+            size (bytes of files, a total the API reports, rows of a table); a terminal
+            then shows a bar with percent, rate and time left. ``None``: a spinner and
+            counts.
     """
 
     records: list[Record]
     state: State | None = None
+    progress: ReadProgress | None = None
+
+
+@attrs.frozen
+class ReadProgress:
+    """How far a stream's read is: ``done`` of ``total`` units (the total may grow).
+
+    Attributes:
+        done: units read so far in this read.
+        total: units this read will read in all, as known now.
+        unit: what is counted: ``"bytes"``, ``"records"`` or ``"rows"``.
+    """
+
+    done: int
+    total: int
+    unit: str = "records"
 
 
 @attrs.define

@@ -26,7 +26,7 @@ import orjson
 
 from hookline import jsoncodec as _json
 from hookline.errors import ReadError
-from hookline.models import Batch, Record
+from hookline.models import Batch, ReadProgress, Record
 from hookline_files._state import (
     HEAD_SIZE,
     FilePosition,
@@ -454,23 +454,31 @@ def read_stream(
 
     Yields:
         Batches of up to ``batch_size`` records. A last batch without records is yielded
-        when only the state changed (a file was found rewritten, or left the stream).
+        when only the state changed (a file was found rewritten, or left the stream). Each
+        says how far the read is in bytes: those read of those there were to read when it
+        began (a file rewritten meanwhile makes the total grow).
     """
     last_state = dump_state(positions, bookmark)
     names = {name for name, _ in files}
     positions = {name: p for name, p in positions.items() if name in names}
     pending: list[Record] = []
+    sizes = {name: _size(path) for name, path in files}
+    total = sum(sizes.values()) - sum(min(p.offset, sizes[n]) for n, p in positions.items())
+    finished = current = 0  # bytes read of the files done, and of the one being read
 
     def batch() -> Batch:
         nonlocal bookmark, last_state, pending
         if cursor_field is not None:
             bookmark = _bookmark(pending, cursor_field, bookmark)
         last_state = dump_state(positions, bookmark)
-        done, pending = Batch(pending, last_state), []
-        return done
+        done = finished + current
+        progress = ReadProgress(done, max(total, done), "bytes")
+        made, pending = Batch(pending, last_state, progress), []
+        return made
 
     for name, path in files:
         start = resume_position(path, name, positions.get(name), file_format, logger)
+        began = start.offset if start is not None else 0
         with open_reader(path, file_format, start, properties) as reader:
             while True:
                 try:
@@ -482,10 +490,12 @@ def read_stream(
                 pending.extend(records)
                 del records  # the batch handed on is then referenced by its consumer only
                 positions[name] = reader.file_position()
+                current = reader.position - began
                 if len(pending) >= batch_size:
                     yield batch()
                 elif reader.done:
                     break
+            finished, current = finished + current, 0
             left = reader.incomplete_bytes()
             if left:
                 logger.warning(
@@ -496,6 +506,13 @@ def read_stream(
                 )
     if pending or dump_state(positions, bookmark) != last_state:
         yield batch()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since it was listed: reading it says so
+        return 0
 
 
 def sample_records(files: list[tuple[str, Path]], file_format: str, limit: int) -> Iterator[Record]:

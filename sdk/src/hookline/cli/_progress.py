@@ -31,7 +31,7 @@ class LineProgress:
         now = time.monotonic()
         if now - self._last.get(result.name, 0.0) >= _LOG_EVERY:
             self._last[result.name] = now
-            self._say(f"{result.name}: {_counts(result)}")
+            self._say(f"{result.name}: {_counts(result)}{_share(result)}")
 
     def stream_finished(self, result: StreamResult) -> None:
         """Say how a stream ended."""
@@ -72,13 +72,19 @@ class JsonLineProgress(LineProgress):
     def _emit(self, result: StreamResult, message: str, **more: Any) -> None:
         from hookline._logging import json_line
 
-        fields = {
+        fields: dict[str, Any] = {
             "stream": result.name,
             "read": result.read,
             "written": result.written,
             "failed": result.failed,
             **more,
         }
+        if result.progress is not None:
+            fields["progress"] = {
+                "done": result.progress.done,
+                "total": result.progress.total,
+                "unit": result.progress.unit,
+            }
         with self._lock:
             click.echo(json_line("info", "hookline.progress", message, **fields), err=True)
 
@@ -88,13 +94,23 @@ class BarProgress:
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
             TextColumn("{task.fields[counts]}"),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[left]}"),
             console=Console(stderr=True),
             transient=False,
         )
@@ -110,18 +126,34 @@ class BarProgress:
     def stream_started(self, result: StreamResult) -> None:
         """Add a bar for the stream."""
         self._tasks[result.name] = self._progress.add_task(
-            result.name, total=None, counts="starting"
+            result.name, total=None, counts="starting", left=""
         )
 
     def batch_done(self, result: StreamResult) -> None:
-        """Update the stream's counts."""
-        self._progress.update(self._tasks[result.name], counts=_counts(result))
+        """Update the stream's counts, and its bar when the source knows its size."""
+        task = self._tasks[result.name]
+        known = result.progress
+        if known is None:
+            self._progress.update(task, counts=_counts(result))
+            return
+        self._progress.update(
+            task,
+            total=max(known.total, 1),
+            completed=known.done,
+            counts=_counts(result),
+            left=_time_left(self._progress.tasks[task].elapsed, known.done, known.total),
+        )
 
     def stream_finished(self, result: StreamResult) -> None:
         """Mark the stream done."""
         mark = "done" if result.status == "succeeded" else result.status.upper()
+        task = self._tasks[result.name]
+        known = result.progress
+        total, done = (1, 1) if known is None else (max(known.total, 1), known.done)
+        if result.status == "succeeded":
+            done = total
         self._progress.update(
-            self._tasks[result.name], counts=f"{_counts(result)}  {mark}", total=1, completed=1
+            task, counts=f"{_counts(result)}  {mark}", total=total, completed=done, left=""
         )
 
 
@@ -130,6 +162,34 @@ def _counts(result: StreamResult) -> str:
     if result.filtered:
         text += f", {result.filtered:,} filtered"
     return text
+
+
+def _share(result: StreamResult) -> str:
+    """`` (42% of 1.2 MB)`` when the source knows its size, else nothing."""
+    known = result.progress
+    if known is None or known.total <= 0:
+        return ""
+    percent = min(100, known.done * 100 // known.total)
+    return f" ({percent}% of {_amount(known.total, known.unit)})"
+
+
+def _amount(count: int, unit: str) -> str:
+    if unit != "bytes":
+        return f"{count:,} {unit}"
+    size = float(count)
+    for name in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or name == "GB":
+            return f"{size:,.0f} {name}" if name == "bytes" else f"{size:,.1f} {name}"
+        size /= 1000
+    raise AssertionError("unreachable")
+
+
+def _time_left(elapsed: float | None, done: int, total: int) -> str:
+    """``about 12 s left`` from the rate so far; nothing before there is a rate."""
+    if not elapsed or done <= 0 or total <= done:
+        return ""
+    seconds = elapsed * (total - done) / done
+    return f"about {seconds:,.0f} s left"
 
 
 def choose_progress(quiet: bool) -> Any:

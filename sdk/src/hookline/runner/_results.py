@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+
+if TYPE_CHECKING:
+    from hookline.models import ReadProgress
 
 
 @attrs.define
@@ -20,6 +23,8 @@ class StreamResult:
         filtered: records a mapping filter dropped on purpose.
         seconds: how long the stream took.
         error: why it failed, in one line.
+        progress: how far the read is, as the last batch said (``None``: the source cannot
+            know its size).
     """
 
     name: str
@@ -30,6 +35,7 @@ class StreamResult:
     filtered: int = 0
     seconds: float = 0.0
     error: str | None = None
+    progress: ReadProgress | None = None
 
     def counts(self) -> dict[str, int]:
         """The counts so far, as the run history keeps them."""

@@ -112,6 +112,8 @@ def _deliver(run: StreamRun, plan: StreamPlan, result: StreamResult) -> None:
         # each stage then runs on one batch in memory, not two.
         _deliver_batch(run, plan, validator, result, batch)
         batch_state = batch.state
+        if batch.progress is not None:
+            result.progress = batch.progress
         del batch
         if batch_state is not None:
             last_state = _safe_state(plan.name, batch_state)

@@ -1,0 +1,100 @@
+"""A run on a terminal shows a bar per stream: percent and time left when the source knows
+its size. Tested under a real pseudo-terminal, as a user sees it."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hookline.cli._progress import _amount, _share, _time_left
+from hookline.models import ReadProgress
+from hookline.runner import StreamResult
+from support.venvs import ROOT
+
+EXAMPLE = ROOT / "examples" / "shop-to-warehouse"
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
+    """Run ``args`` with stdin, stdout and stderr on a pseudo-terminal; return its output."""
+    main, side = pty.openpty()
+    env = {**os.environ, "COLUMNS": "200", "LINES": "40", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen(args, stdin=side, stdout=side, stderr=side, cwd=cwd, env=env)
+    os.close(side)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    code = process.wait(timeout=120)
+    return code, _ANSI.sub(b"", b"".join(chunks)).decode("utf-8", "replace")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    copy = tmp_path / "shop"
+    shutil.copytree(
+        EXAMPLE, copy, ignore=shutil.ignore_patterns(".hookline", "warehouse.db*", "state.json")
+    )
+    return copy
+
+
+def test_a_run_on_a_terminal_shows_a_full_bar_per_stream(demo: Path) -> None:
+    code, shown = _on_a_terminal(
+        [sys.executable, "-m", "hookline", "run", str(demo / "pipeline.yaml")], demo
+    )
+    assert code == 0, shown
+    for stream, count in (("customers", 200), ("products", 50), ("orders", 2000)):
+        finished = [line for line in shown.splitlines() if stream in line and "done" in line]
+        assert finished, shown
+        assert "100%" in finished[-1], finished[-1]
+        assert f"{count:,} read, {count:,} written" in finished[-1]
+    assert "━" in shown  # the bar itself
+
+
+def test_the_files_source_reports_bytes_read_of_bytes_to_read(demo: Path) -> None:
+    from hookline_files._reading import read_stream
+
+    files = sorted((demo / "data" / "orders").glob("*.jsonl"))
+    total = sum(p.stat().st_size for p in files)
+    batches = list(
+        read_stream(
+            [(p.name, p) for p in files],
+            file_format="jsonl",
+            properties={},
+            batch_size=300,
+            cursor_field=None,
+            positions={},
+            bookmark=None,
+            logger=__import__("logging").getLogger("test"),
+        )
+    )
+    done = [b.progress.done for b in batches if b.progress is not None]
+    assert len(done) == len(batches) and done == sorted(done)
+    assert done[-1] == total and {b.progress.total for b in batches} == {total}
+    assert {b.progress.unit for b in batches} == {"bytes"}
+
+
+def test_shares_and_time_left_in_words() -> None:
+    result = StreamResult("orders")
+    assert _share(result) == ""
+    result.progress = ReadProgress(250, 1000, "bytes")
+    assert _share(result) == " (25% of 1.0 kB)"
+    result.progress = ReadProgress(3, 4, "records")
+    assert _share(result) == " (75% of 4 records)"
+    assert _amount(264_000_000, "bytes") == "264.0 MB"
+    assert _time_left(10.0, 250, 1000) == "about 30 s left"
+    assert _time_left(None, 0, 1000) == "" and _time_left(5.0, 1000, 1000) == ""
