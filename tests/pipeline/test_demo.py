@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import sys
 from pathlib import Path
 
-import pytest
-
-from support.venvs import ROOT, run
-
-EXAMPLE = ROOT / "examples" / "shop-to-warehouse"
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    copy = tmp_path / "shop"
-    shutil.copytree(
-        EXAMPLE, copy, ignore=shutil.ignore_patterns(".hookline", "warehouse.db*", "state.json")
-    )
-    return copy
+from support.venvs import run
 
 
 def _hookline(*args: str) -> tuple[int, str, str]:

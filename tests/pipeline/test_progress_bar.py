@@ -6,19 +6,14 @@ from __future__ import annotations
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from hookline.cli._progress import _amount, _share, _time_left
 from hookline.models import ReadProgress
 from hookline.runner import StreamResult
-from support.venvs import ROOT
 
-EXAMPLE = ROOT / "examples" / "shop-to-warehouse"
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -41,15 +36,6 @@ def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
     os.close(main)
     code = process.wait(timeout=120)
     return code, _ANSI.sub(b"", b"".join(chunks)).decode("utf-8", "replace")
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    copy = tmp_path / "shop"
-    shutil.copytree(
-        EXAMPLE, copy, ignore=shutil.ignore_patterns(".hookline", "warehouse.db*", "state.json")
-    )
-    return copy
 
 
 def test_a_run_on_a_terminal_shows_a_full_bar_per_stream(demo: Path) -> None:
