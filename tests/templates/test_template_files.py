@@ -37,17 +37,22 @@ MODULES = {
 }
 
 
-@pytest.mark.parametrize("replay", REPLAYS, ids=lambda p: p.stem)
-def test_variant_generates_exactly_its_files(replay: Path, tmp_path: Path) -> None:
-    values = json.loads(replay.read_text())["cookiecutter"]
-    project = Path(
+def _render(replay: Path, into: Path) -> Path:
+    """The project the template makes from a replay's answers, in ``into``."""
+    return Path(
         cookiecutter(
             str(ROOT / "templates" / "connector"),
             replay=str(replay),
-            output_dir=str(tmp_path),
+            output_dir=str(into),
             default_config=True,
         )
     )
+
+
+@pytest.mark.parametrize("replay", REPLAYS, ids=lambda p: p.stem)
+def test_variant_generates_exactly_its_files(replay: Path, tmp_path: Path) -> None:
+    values = json.loads(replay.read_text())["cookiecutter"]
+    project = _render(replay, tmp_path)
     assert project.name == values["distribution"] == f"hookline-{values['id']}"
     package = values["package"]
     assert package == "hookline_" + values["id"].replace("-", "_")
@@ -61,14 +66,7 @@ def test_variant_generates_exactly_its_files(replay: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("replay", REPLAYS, ids=lambda p: p.stem)
 def test_no_template_syntax_survives(replay: Path, tmp_path: Path) -> None:
-    project = Path(
-        cookiecutter(
-            str(ROOT / "templates" / "connector"),
-            replay=str(replay),
-            output_dir=str(tmp_path),
-            default_config=True,
-        )
-    )
+    project = _render(replay, tmp_path)
     for path in project.rglob("*"):
         if path.is_file():
             text = path.read_text()
@@ -82,14 +80,7 @@ _YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.M | re.S)
 @pytest.mark.parametrize("replay", REPLAYS, ids=lambda p: p.stem)
 def test_the_readme_pipeline_is_one_hookline_accepts(replay: Path, tmp_path: Path) -> None:
     values = json.loads(replay.read_text())["cookiecutter"]
-    project = Path(
-        cookiecutter(
-            str(ROOT / "templates" / "connector"),
-            replay=str(replay),
-            output_dir=str(tmp_path),
-            default_config=True,
-        )
-    )
+    project = _render(replay, tmp_path)
     documents = [
         yaml.safe_load(text)
         for text in _YAML_BLOCK.findall(project.joinpath("README.md").read_text())
@@ -118,14 +109,7 @@ def test_the_readme_pipeline_is_one_hookline_accepts(replay: Path, tmp_path: Pat
 def test_the_ci_workflow_installs_hookline_from_a_variable_first(
     replay: Path, tmp_path: Path
 ) -> None:
-    project = Path(
-        cookiecutter(
-            str(ROOT / "templates" / "connector"),
-            replay=str(replay),
-            output_dir=str(tmp_path),
-            default_config=True,
-        )
-    )
+    project = _render(replay, tmp_path)
     workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
     assert workflow["env"]["HOOKLINE_REQUIREMENT"] == (
         "${{ vars.HOOKLINE_REQUIREMENT || 'hookline>=0.1' }}"

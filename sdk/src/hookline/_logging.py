@@ -8,8 +8,6 @@ import logging
 import sys
 from typing import Any
 
-#: The values ``--log-format`` takes.
-LOG_FORMATS = ("text", "json")
 #: Fields a log call may add with ``extra=`` that a JSON line carries.
 _EXTRA_FIELDS = ("attempt", "method", "url", "connector", "wait_seconds")
 
@@ -41,37 +39,39 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one line of JSON."""
-        from hookline._logcontext import current
-
-        entry: dict[str, Any] = {
-            "time": _timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            **current(),
-            "message": record.getMessage(),
-        }
-        for name in _EXTRA_FIELDS:
-            value = getattr(record, name, None)
-            if value is not None:
-                entry[name] = value
+        fields = {name: getattr(record, name, None) for name in _EXTRA_FIELDS}
         if record.exc_text:
-            entry["traceback"] = record.exc_text
-        return json.dumps(entry, ensure_ascii=False, default=str)
+            fields["traceback"] = record.exc_text
+        return _entry(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            {key: value for key, value in fields.items() if value is not None},
+        )
 
 
 def json_line(level: str, logger: str, message: str, **fields: Any) -> str:
     """A line in the format of :class:`JsonFormatter`, for output that is not a log record
     (the CLI's errors, a run's progress); ``message`` is redacted here."""
-    from hookline._logcontext import current
     from hookline.secrets import redact
 
+    return _entry(None, level, logger, redact(message), fields)
+
+
+def _entry(
+    created: float | None, level: str, logger: str, message: str, fields: dict[str, Any]
+) -> str:
+    """One JSON line: time, level, logger, what the thread works on, ``fields``, message."""
+    from hookline._logcontext import current
+
     entry = {
-        "time": _timestamp(None),
+        "time": _timestamp(created),
         "level": level,
         "logger": logger,
         **current(),
         **fields,
-        "message": redact(message),
+        "message": message,
     }
     return json.dumps(entry, ensure_ascii=False, default=str)
 

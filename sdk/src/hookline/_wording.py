@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["a_kind", "plural"]
+__all__ = ["a_kind", "plural", "with_article"]
 
 
 def plural(count: int, word: str) -> str:
@@ -10,8 +10,11 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
+def with_article(word: str) -> str:
+    """``"an integer"``, ``"a string"``: the word after its indefinite article."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def a_kind(kind: str) -> str:
     """A connector kind with its article: ``"a source"``, ``"a source and destination"``."""
-    if kind == "both":
-        return "a source and destination"
-    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+    return "a source and destination" if kind == "both" else with_article(kind)

@@ -14,7 +14,7 @@ from hookline._version import __version__
 
 DEBUG_ENV = "HOOKLINE_DEBUG"
 LOG_FORMAT_ENV = "HOOKLINE_LOG_FORMAT"
-_LOG_FORMATS = ("text", "json")  # as hookline._logging.LOG_FORMATS, without importing it
+_LOG_FORMATS = ("text", "json")  # hookline._logging.configure's log_format values
 
 #: The log format of this invocation (``--log-format``), for the lines the CLI writes itself.
 log_format = "text"

@@ -24,52 +24,36 @@ class LineProgress:
     def stream_started(self, result: StreamResult) -> None:
         """Say a stream began."""
         self._last[result.name] = time.monotonic()
-        self._say(f"{result.name}: started")
+        self._say(result, "started")
 
     def batch_done(self, result: StreamResult) -> None:
         """Say how far a stream is, at most every few seconds."""
         now = time.monotonic()
         if now - self._last.get(result.name, 0.0) >= _LOG_EVERY:
             self._last[result.name] = now
-            self._say(f"{result.name}: {_counts(result)}{_share(result)}")
+            self._say(result, _counts(result), share=_share(result))
 
     def stream_finished(self, result: StreamResult) -> None:
         """Say how a stream ended."""
         end = f"{result.status} in {result.seconds:.1f}s"
         if result.error:
             end += f": {result.error}"
-        self._say(f"{result.name}: {_counts(result)}; {end}")
+        self._say(result, f"{_counts(result)}; {end}", status=result.status)
 
-    def _say(self, line: str) -> None:
+    def _say(self, result: StreamResult, message: str, share: str = "", **more: Any) -> None:
+        """Write one line about ``result``'s stream: ``name: message`` and the share read."""
         from hookline.cli._output import redact
 
         with self._lock:
-            click.echo(redact(line), err=True)
+            click.echo(redact(f"{result.name}: {message}{share}"), err=True)
 
 
 class JsonLineProgress(LineProgress):
     """:class:`LineProgress` as JSON lines (``--log-format json``), with the counts as fields."""
 
-    def stream_started(self, result: StreamResult) -> None:
-        """Say a stream began."""
-        self._last[result.name] = time.monotonic()
-        self._emit(result, "started")
-
-    def batch_done(self, result: StreamResult) -> None:
-        """Say how far a stream is, at most every few seconds."""
-        now = time.monotonic()
-        if now - self._last.get(result.name, 0.0) >= _LOG_EVERY:
-            self._last[result.name] = now
-            self._emit(result, _counts(result))
-
-    def stream_finished(self, result: StreamResult) -> None:
-        """Say how a stream ended."""
-        end = f"{result.status} in {result.seconds:.1f}s"
-        if result.error:
-            end += f": {result.error}"
-        self._emit(result, f"{_counts(result)}; {end}", status=result.status)
-
-    def _emit(self, result: StreamResult, message: str, **more: Any) -> None:
+    def _say(self, result: StreamResult, message: str, share: str = "", **more: Any) -> None:
+        """Write one JSON line: ``message``, the counts and ``more`` as fields (the share
+        read as ``progress``, in figures)."""
         from hookline._logging import json_line
 
         fields: dict[str, Any] = {

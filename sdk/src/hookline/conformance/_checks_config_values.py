@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from hookline._wording import plural
+from hookline._wording import plural, with_article
 from hookline.conformance._context import Precondition, SuiteContext, distinct
 from hookline.conformance._limits import LimitReached
 from hookline.conformance._registry import CheckFailed, CheckSkipped, check, listed
@@ -123,16 +123,12 @@ def trials_for(path: SettingPath, schema: dict[str, Any]) -> list[Trial]:
     wrong = next((c for c in candidates if not _admits(types, c)), _MISSING)
     if wrong is not _MISSING:
         expected = " or ".join(sorted(types - {"null"})) or "null"
-        trials.append(Trial(path, wrong, f"not {_article(expected)}"))
+        trials.append(Trial(path, wrong, f"not {with_article(expected)}"))
     enums = [o["enum"] for o in _variants(schema) if isinstance(o.get("enum"), list)]
     if enums and all(isinstance(v, str) for v in enums[0]) and _OPTION not in enums[0]:
         trials.append(Trial(path, _OPTION, "not one of its options"))
     trials += _range_trials(path, schema, types)
     return trials
-
-
-def _article(kind: str) -> str:
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _range_trials(path: SettingPath, schema: dict[str, Any], types: set[str]) -> list[Trial]:
