@@ -14,6 +14,9 @@ import nox
 ROOT = Path(__file__).parent
 PLUGINS = sorted(str(p.parent) for p in ROOT.glob("plugins/*/pyproject.toml"))
 
+#: The docs site's builder: MkDocs with the material theme (search, code copy buttons).
+MKDOCS = "mkdocs-material>=9.5,<10"
+
 nox.options.sessions = ["lint", "tests", "conformance", "templates"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
@@ -48,7 +51,12 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite: host, connectors, docs, meta-tests, real installs (not tests/templates)."""
     session.install(
-        "pytest>=8", "hatchling>=1.24", "build>=1.2", "jsonschema>=4.18", "selenium>=4.20"
+        "pytest>=8",
+        "hatchling>=1.24",
+        "build>=1.2",
+        "jsonschema>=4.18",
+        "selenium>=4.20",
+        MKDOCS,
     )
     _install_project(session)
     _ensure_chromium(session)
@@ -135,9 +143,20 @@ def templates(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Regenerate the generated reference pages (docs/reference/) from the code."""
+    """Regenerate the reference pages (docs/reference/) from the code, then build the site
+    into build/site/ (MkDocs, strict: a broken link or anchor fails)."""
+    session.install(MKDOCS)
     _install_project(session)
-    session.run("python", "-m", "hookline._docgen", "--write", *session.posargs)
+    session.run("python", "-m", "hookline._docgen", "--write")
+    session.run(
+        "python",
+        "-m",
+        "hookline._docsite",
+        "--out",
+        "build/site",
+        *session.posargs,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session

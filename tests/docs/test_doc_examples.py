@@ -61,7 +61,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+import jsonschema
 import pytest
+import yaml
 from docs._examples import (
     FIRST_PARTY,
     Block,
@@ -86,6 +88,7 @@ from docs._examples import (
 
 from hookline import secrets
 from hookline._loading import CONNECTORS_GROUP, PLUGINS_GROUP
+from hookline._pipeline_schema import pipeline_schema
 from hookline.config import resolve_references
 from hookline.errors import ConfigError, ConfigProblem
 from hookline.host import Connector, Plugin, Plugins, connector_from_plugin, open_connector
@@ -146,6 +149,7 @@ STREAM_PLACEHOLDERS: dict[str, dict[str, Any]] = {
 }
 
 _PIPELINE_EXCERPT = re.compile(r"\A\s*#\s*\S*pipeline\S*\.ya?ml\s*$", re.M)
+_PIPELINE_SCHEMA = jsonschema.Draft202012Validator(pipeline_schema())
 _STUB_SIDES = "source: {connector: doc-example}\ndestination: {connector: doc-example}\n"
 _BARE_ELISION = re.compile(r",\s*\.\.\.(?=\s*[}\]])")
 _ERROR_LINE = re.compile(
@@ -213,6 +217,11 @@ def _pipeline_problems(
         return shown_elsewhere or is_missing_referenced_file(problem)
 
     problems = [f"pipeline: {p}" for p in found if not tolerated(p)]
+    written = yaml.safe_load(file.read_text(encoding="utf-8"))
+    problems += [
+        f"pipeline schema: {error.message} @ {error.json_path}"
+        for error in _PIPELINE_SCHEMA.iter_errors(written)
+    ]
     if stub:
         return problems
     for side in ("source", "destination"):

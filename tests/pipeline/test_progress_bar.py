@@ -3,43 +3,17 @@ its size. Tested under a real pseudo-terminal, as a user sees it."""
 
 from __future__ import annotations
 
-import os
-import pty
-import re
-import subprocess
 import sys
 from pathlib import Path
 
 from hookline.cli._progress import _amount, _share, _time_left
 from hookline.models import ReadProgress
 from hookline.runner import StreamResult
-
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, str]:
-    """Run ``args`` with stdin, stdout and stderr on a pseudo-terminal; return its output."""
-    main, side = pty.openpty()
-    env = {**os.environ, "COLUMNS": "200", "LINES": "40", "TERM": "xterm-256color"}
-    env.pop("NO_COLOR", None)
-    process = subprocess.Popen(args, stdin=side, stdout=side, stderr=side, cwd=cwd, env=env)
-    os.close(side)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the terminal closed with the process
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    code = process.wait(timeout=120)
-    return code, _ANSI.sub(b"", b"".join(chunks)).decode("utf-8", "replace")
+from support.terminal import on_a_terminal
 
 
 def test_a_run_on_a_terminal_shows_a_full_bar_per_stream(demo: Path) -> None:
-    code, shown = _on_a_terminal(
+    code, shown = on_a_terminal(
         [sys.executable, "-m", "hookline", "run", str(demo / "pipeline.yaml")], demo
     )
     assert code == 0, shown

@@ -80,6 +80,22 @@ def sample_index() -> dict[str, Any]:
                 "properties": {"user": {"type": "string"}, "api_key": {"type": "string"}},
             },
             "page_size": {"type": "integer", "default": 100},
+            "streams": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "description": "The stream's name."},
+                        "cursor": {
+                            "anyOf": [
+                                {"type": "object", "properties": {"field": {"type": "string"}}},
+                                {"type": "null"},
+                            ]
+                        },
+                    },
+                },
+            },
             "region": {"anyOf": [{"enum": ["eu", "us"]}, {"type": "null"}]},
         },
     }
@@ -110,7 +126,9 @@ def sample_index() -> dict[str, Any]:
                         {"name": "secrets.no_leak", "reason": f"no secret settings {EVIL}"},
                     ],
                     "write_modes_proven": ["append", "upsert"],
+                    "report": "reports/sqlite.json",
                 },
+                documentation="https://docs.example.org/sqlite",
             ),
             entry(
                 "crm-rest",
@@ -138,6 +156,7 @@ def sample_index() -> dict[str, Any]:
                     "failed": ["check.passes"],
                     "reasons": ["check.passes failed: <b>connection refused</b>"],
                     "report_digest": None,
+                    "report": "javascript:alert(3)",
                 },
             ),
         ],
@@ -181,11 +200,11 @@ def test_html_escapes_and_marks() -> None:
     assert "1 passed" not in sqlite and "2 passed, 0 failed, 1 skipped" in sqlite
     assert "sha256:abababababab…" in sqlite and DIGEST not in sqlite.replace(f'"{DIGEST}"', "")
     crm = card(page, "crm-rest")
-    assert re.search(r'data-setting="token">.*?secret</span>', crm)
-    assert re.search(r'data-setting="auth">.*?contains secrets: auth\.api_key', crm)
-    assert re.search(r'data-setting="page_size">.*?default <code>100</code>', crm)
-    assert re.search(r'data-setting="region">.*?one of: eu \| us, optional', crm)
-    assert re.search(r'data-setting="base_url">.*?required', crm)
+    assert re.search(r'data-setting="token"[^>]*>.*?secret</span>', crm)
+    assert re.search(r'data-setting="auth"[^>]*>.*?contains secrets: auth\.api_key', crm)
+    assert re.search(r'data-setting="page_size"[^>]*>.*?default <code>100</code>', crm)
+    assert re.search(r'data-setting="region"[^>]*>.*?one of: eu \| us, optional', crm)
+    assert re.search(r'data-setting="base_url"[^>]*>.*?required', crm)
     assert "api.crm.example" in crm
     assert "index schema version 1 · 4 connectors" in page
 
@@ -209,6 +228,60 @@ def test_a_card_says_what_its_level_does_not_prove() -> None:
     assert "<dt>Not proven (not applicable)</dt><dd>not recorded</dd>" in files
     assert "Write modes proven" not in files, "a source writes nothing"
     assert "not recorded: the installed wheel cannot be verified" in files
+
+
+def test_a_card_lists_nested_settings_capabilities_in_words_and_its_checks() -> None:
+    page = render_catalog(sample_index())
+    crm = card(page, "crm-rest")
+    rows = re.findall(r'<tr data-setting="([^"]+)" class="depth-(\d)"', crm)
+    assert rows == [
+        ("base_url", "0"),
+        ("token", "0"),
+        ("auth", "0"),
+        ("auth.user", "1"),
+        ("auth.api_key", "1"),
+        ("page_size", "0"),
+        ("streams", "0"),
+        ("streams[].name", "1"),
+        ("streams[].cursor", "1"),
+        ("streams[].cursor.field", "2"),
+        ("region", "0"),
+    ]
+    assert re.search(r'data-setting="auth.api_key"[^>]*>.*?secret</span>.*?</tr>', crm)
+    user = re.search(r'data-setting="auth.user".*?</tr>', crm)
+    assert user and "secret" not in user.group(0)
+    assert re.search(
+        r'data-setting="streams\[\].name"[^>]*>.*?</td><td>string</td><td>required', crm
+    )
+    assert re.search(r'data-setting="streams\[\].cursor"[^>]*>.*?object, optional', crm)
+    sqlite = card(page, "sqlite")
+    assert 'data-capability="incremental">reads only what changed since the last run' in sqlite
+    assert "updates records by key (upsert) <code>upsert</code>" in sqlite
+    assert "<h4>Passed (2)</h4><ul><li><code>describe.identity</code></li>" in sqlite
+    assert "<h4>Skipped (1)</h4><ul><li><code>write.round_trip</code></li>" in sqlite
+    assert "<h4>Failed" not in sqlite
+    assert '<a href="reports/sqlite.json" rel="noopener">reports/sqlite.json</a>' in sqlite
+    assert '<dt>Documentation</dt><dd><a href="https://docs.example.org/sqlite"' in sqlite
+    assert "(not published)" in crm
+    evil = card(page, "evil-shop")
+    assert 'href="javascript:alert(3)"' not in evil and "javascript:alert(3)" in evil
+    assert "<h4>Failed (1)</h4><ul><li><code>check.passes</code></li>" in evil
+    assert 'data-rank="0"' in evil and 'data-rank="3"' in sqlite and 'data-rank="2"' in crm
+    assert 'data-kinds="[&quot;source&quot;, &quot;destination&quot;]"' in crm
+    assert '<button type="button" class="copy" data-copy="hookline install sqlite"' in sqlite
+
+
+def test_the_page_says_what_each_level_proves() -> None:
+    page = render_catalog(sample_index())
+    levels = re.search(r'<details class="levels".*?</details>', page, re.S)
+    assert levels, "no explanation of the levels"
+    text = re.sub(r"<[^>]+>", " ", levels.group(0))
+    text = " ".join(text.split())
+    assert "bronze it describes itself truthfully;" in text
+    assert "(checks: describe, config, check, discover, read)" in text
+    assert "silver everything bronze proves, and incremental reads resume exactly" in text
+    assert "gold everything silver proves, and each write mode it declares is proven" in text
+    assert "(checks: write, faults)" in text
 
 
 # --- in the browser ---------------------------------------------------------------------
@@ -321,6 +394,77 @@ def test_search_and_filters(driver: WebDriver) -> None:
     assert visible(driver) == ALL
     assert text_of(driver, "count") == "4 of 4 connectors"
     assert text_of(driver, "empty") == ""
+
+
+SHOTS = Path(__file__).parents[2] / "build" / "catalog"
+
+
+def screenshot(driver: WebDriver, state: str) -> None:
+    """Keep a picture of the page in this state under build/catalog/ for review."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{state}.png"))
+
+
+def test_kind_level_and_sort(driver: WebDriver) -> None:
+    screenshot(driver, "all")
+    choose(driver, "kind", "source")
+    assert visible(driver) == ALL, "a connector of kind both is a source too"
+    choose(driver, "kind", "destination")
+    assert visible(driver) == ["crm-rest", "sqlite"]
+    assert text_of(driver, "count") == "2 of 4 connectors"
+    screenshot(driver, "kind-destination")
+    choose(driver, "kind", "")
+    choose(driver, "level", "2")
+    assert visible(driver) == ["crm-rest", "sqlite"]
+    choose(driver, "level", "3")
+    assert visible(driver) == ["sqlite"]
+    choose(driver, "kind", "source")
+    type_search(driver, "crm")
+    assert visible(driver) == []
+    assert (
+        text_of(driver, "empty") == "No connector matches “crm”, kind source, level gold or better."
+    )
+    screenshot(driver, "no-match")
+    type_search(driver, "")
+    choose(driver, "kind", "")
+    choose(driver, "level", "1")
+    assert visible(driver) == ["crm-rest", "files", "sqlite"], "not verified ranks below bronze"
+    choose(driver, "level", "")
+    choose(driver, "sort", "level")
+    assert visible(driver) == ["sqlite", "crm-rest", "files", "evil-shop"]
+    screenshot(driver, "sorted-by-level")
+    choose(driver, "sort", "kind")
+    assert visible(driver) == ["crm-rest", "sqlite", "evil-shop", "files"]
+    choose(driver, "sort", "name")
+    assert visible(driver) == ALL
+
+
+def test_copy_button_and_folded_details(driver: WebDriver) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sqlite = driver.find_element(By.CSS_SELECTOR, 'article[data-id="sqlite"]')
+    button = sqlite.find_element(By.CSS_SELECTOR, "button.copy")
+    assert button.text == "Copy"
+    button.click()
+    WebDriverWait(driver, 5).until(lambda d: button.text != "Copy")
+    assert button.text == "Copied"
+    assert driver.find_element(By.ID, "copied").get_attribute("textContent") == (
+        "Copied: hookline install sqlite"
+    )
+    checks = sqlite.find_element(By.CSS_SELECTOR, "details.checks")
+    assert not checks.find_element(By.TAG_NAME, "ul").is_displayed()
+    checks.find_element(By.TAG_NAME, "summary").click()
+    assert "describe.identity" in checks.text
+    levels = driver.find_element(By.ID, "levels")
+    levels.find_element(By.TAG_NAME, "summary").click()
+    assert "everything silver proves" in levels.text
+    report = sqlite.find_element(By.LINK_TEXT, "reports/sqlite.json")
+    assert report.get_attribute(
+        "href",
+    ).endswith("/reports/sqlite.json")
+    driver.execute_script("arguments[0].scrollIntoView()", checks)
+    screenshot(driver, "details-open")
 
 
 def test_secrets_and_hostile_text(driver: WebDriver) -> None:

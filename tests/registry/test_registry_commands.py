@@ -118,6 +118,42 @@ def test_search_by_name_category_and_capability(
     assert code == 0 and "no connector matches 'nothing-like-this'" in out
 
 
+def test_search_with_no_term_lists_every_connector(
+    registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(capsys, "search", "--registry", str(registry), "--json")
+    assert code == 0
+    assert [e["id"] for e in json.loads(out)] == [
+        "acmecrm",
+        "files",
+        "rest",
+        "shakycrm",
+        "sqlite",
+    ]
+
+
+def test_searching_a_kind_finds_connectors_that_are_both(
+    registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rest = next(e for e in read_entries(registry) if e["id"] == "rest")
+    for connector_id, kind in (("onlyreads", "source"), ("onlywrites", "destination")):
+        entry = _entry(rest, connector_id, description=f"A {kind} only.")
+        entry["metadata"] = {**entry["metadata"], "kind": kind}
+        write_entry(registry, entry)
+    assert _run(capsys, "registry", "build", "--registry-dir", str(registry))[0] == 0
+    where = str(registry)
+    found = {}
+    for term in ("source", "destination", "both"):
+        code, out, _ = _run(capsys, "search", term, "--registry", where, "--json")
+        assert code == 0
+        found[term] = {e["id"] for e in json.loads(out)}
+    assert "onlyreads" in found["source"] and "onlywrites" not in found["source"]
+    assert "onlywrites" in found["destination"] and "onlyreads" not in found["destination"]
+    both = {e["id"] for e in read_entries(registry) if e["metadata"]["kind"] == "both"}
+    assert both and both <= found["source"] and both <= found["destination"]
+    assert found["both"] == both
+
+
 def test_info_describes_a_connector_that_is_not_installed(
     registry: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -263,7 +299,7 @@ def test_validation_is_bounded_by_its_time_limit(
     outcome = json.loads(out)
     assert outcome["accepted"] is False
     assert outcome["reasons"] == ["the validation did not finish within its time limit of 1 s"]
-    assert "creating a fresh environment" in err
+    assert "step 1 of 6: creating a fresh environment" in err
     assert not (tmp_path / "entries").exists(), "nothing is recorded for an unfinished run"
 
 
@@ -355,3 +391,24 @@ def test_install_of_the_validated_wheel_is_verified(
     data = json.loads(out)
     level = json.loads((registry / "entries" / "acmecrm.json").read_text())["evidence"]["level"]
     assert (data["verified"], data["level"], data["warnings"]) == (True, level, [])
+
+
+def test_validation_steps_are_numbered_and_grow_with_the_connectors() -> None:
+    from hookline.registry._validate import _Steps
+
+    told: list[tuple[str, int, int]] = []
+    steps = _Steps(lambda what, number, total: told.append((what, number, total)))
+    for what in "abcde":
+        steps(what)
+    steps.total = 5 + 2  # the package declares two connectors: a suite step for each
+    steps("x")
+    steps("y")
+    assert told == [
+        ("a", 1, 6),
+        ("b", 2, 6),
+        ("c", 3, 6),
+        ("d", 4, 6),
+        ("e", 5, 6),
+        ("x", 6, 7),
+        ("y", 7, 7),
+    ]

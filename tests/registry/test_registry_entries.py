@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,22 @@ def test_every_first_party_connector_has_an_accepted_gold_entry(
         wheel = evidence["artifact"]["filename"]
         assert wheel.startswith(f"{distribution.replace('-', '_')}-{entry['package']['version']}-")
         assert {c["name"] for c in evidence["not_applicable"]} <= set(evidence["skipped"])
+        assert evidence["report"] == f"reports/{connector_id}.json"
+
+
+@pytest.mark.parametrize("connector_id", sorted(_first_party()))
+def test_the_published_report_is_the_one_the_digest_names(
+    connector_id: str, entries: dict[str, dict[str, Any]]
+) -> None:
+    evidence = entries[connector_id]["evidence"]
+    raw = (REGISTRY / evidence["report"]).read_bytes()
+    canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"))
+    assert evidence["report_digest"] == "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    report = json.loads(raw)
+    assert report["level"] == evidence["level"]
+    assert sorted(c["name"] for c in report["checks"] if c["status"] == "passed") == sorted(
+        evidence["passed"]
+    )
 
 
 @pytest.mark.parametrize("connector_id", sorted(_first_party()))

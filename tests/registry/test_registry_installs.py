@@ -173,6 +173,11 @@ def test_the_evidence_names_the_wheel_tested_and_what_was_not_proven(
     assert evidence["not_applicable"] == report["not_applicable"]
     assert {c["name"] for c in evidence["not_applicable"]} <= set(evidence["skipped"])
     assert evidence.get("write_modes_proven") == report.get("write_modes_proven")
+    published = registry / evidence["report"]
+    assert evidence["report"] == "reports/goodconn.json"
+    assert published.read_bytes() == (kept / "conformance-goodconn.json").read_bytes()
+    rejected = json.loads((registry / "entries" / "badconn.json").read_text())["evidence"]
+    assert (registry / rejected["report"]).is_file(), "a rejection's report is published too"
 
 
 def test_a_defective_connector_is_rejected_with_its_reasons(

@@ -121,3 +121,17 @@ def test_connector_without_settings_refuses_keys() -> None:
     assert parse_config({}, None, source="x") is None
     with pytest.raises(ConfigError, match="takes no settings; remove a"):
         parse_config({"a": 1}, None, source="x")
+
+
+def test_file_names_in_problems_are_shown_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hookline.errors import ConfigProblem
+
+    inside = tmp_path / "shop" / "pipeline.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert str(ConfigProblem(str(inside), "bad", "$.x")) == "shop/pipeline.yaml: bad @ $.x"
+    assert str(ConfigProblem("shop/pipeline.yaml", "bad")) == "shop/pipeline.yaml: bad @ $"
+    elsewhere = tmp_path.parent / "other.yaml"
+    assert str(ConfigProblem(str(elsewhere), "bad")) == f"{elsewhere}: bad @ $"
+    assert str(ConfigProblem("<command line>", "bad")) == "<command line>: bad @ $"

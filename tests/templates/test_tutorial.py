@@ -73,7 +73,19 @@ def test_the_tutorial_runs_as_written(wheelhouse: Path, tmp_path: Path) -> None:
     listing = seen["hookline connectors"]
     assert re.search(r"^acmecrm\s+source\s+ok\s+hookline-acmecrm\s", listing, re.M), listing
     assert "token" in seen["hookline info acmecrm"]
-    assert "Level: gold" in seen["hookline test acmecrm"]
+    tested = seen["hookline test acmecrm"]
+    assert "Level: gold" in tested
+    # The sample lines the tutorial shows are what the suite prints: number, status, check.
+    text = TUTORIAL.read_text()
+    shown = re.findall(r"^\[\s*(\d+)/(\d+)\] (ok|skip|FAIL)\s+(\S+)", text, re.M)
+    assert len(shown) >= 3
+    for number, total, status, check in shown:
+        line = rf"^\[\s*{number}/{total}\] {status}\s+{re.escape(check)}\s"
+        assert re.search(line, tested, re.M), f"{number}/{total} {status} {check}: {tested}"
+    summary = re.search(r"^Level: .*$", text, re.M)
+    assert summary and summary.group(0) in tested.splitlines(), tested
+    named = re.search(r"runs (\d+) named checks", text)
+    assert named and f"/{named.group(1)}] " in tested
     assert " failed" not in seen["python -m pytest -q"]
     assert "PASSED" in seen["python -m twine check dist/*"]
     validate = next(step for step in steps if step.startswith("hookline registry validate"))

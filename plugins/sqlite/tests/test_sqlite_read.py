@@ -167,6 +167,19 @@ def test_incremental_reads_new_rows_after_the_state(db: Sqlite) -> None:
     assert empty.state == later.state
 
 
+def test_each_batch_says_rows_read_of_rows_to_read(db: Sqlite) -> None:
+    append = db.stream("events", ORDER)
+    db.write(append, orders(1, 7))
+    config = db.config(batch_size=3)
+    batches = db.read("events", config=config)
+    shown = [(b.progress.done, b.progress.total, b.progress.unit) for b in batches if b.progress]
+    assert shown == [(3, 7, "rows"), (6, 7, "rows"), (7, 7, "rows")]
+    db.write(append, orders(8, 2))
+    # Resuming: the rows after the state are what is left to read.
+    later = db.read("events", batches[-1].state, config=config)
+    assert [(b.progress.done, b.progress.total) for b in later if b.progress] == [(2, 2)]
+
+
 def test_full_mode_ignores_the_state(db: Sqlite) -> None:
     db.write(db.stream("events", ORDER), orders(1, 5))
     [batch] = db.read("events")

@@ -107,18 +107,23 @@ def cli_page() -> str:
     ctx = click.Context(
         cli, info_name="hookline", terminal_width=88, max_content_width=88, **cli.context_settings
     )
-    lines += ["## `hookline`", "", "```text", cli.get_help(ctx), "```", ""]
-    group = ctx.command
-    assert isinstance(group, click.Group)
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        if command is None:
-            continue
-        sub = click.Context(
-            command, info_name=name, parent=ctx, terminal_width=88, max_content_width=88
-        )
-        lines += [f"## `hookline {name}`", "", "```text", command.get_help(sub), "```", ""]
+    lines += _command_sections(cli, ctx, "hookline")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _command_sections(command: click.Command, ctx: click.Context, path: str) -> list[str]:
+    """One section per command, then one per subcommand of a group, depth first."""
+    lines = [f"## `{path}`", "", "```text", command.get_help(ctx), "```", ""]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is None:
+                continue
+            sub_ctx = click.Context(
+                sub, info_name=name, parent=ctx, terminal_width=88, max_content_width=88
+            )
+            lines += _command_sections(sub, sub_ctx, f"{path} {name}")
+    return lines
 
 
 def checks_page() -> str:
@@ -195,7 +200,17 @@ def pages(root: Path) -> dict[Path, str]:
         reference / "hooks.md": hooks_page(),
         reference / "cli.md": cli_page(),
         reference / "conformance-checks.md": checks_page(),
+        reference / "pipeline.schema.json": pipeline_schema_file(),
     }
+
+
+def pipeline_schema_file() -> str:
+    """Render docs/reference/pipeline.schema.json: what `hookline schema pipeline` prints."""
+    import json
+
+    from hookline._pipeline_schema import pipeline_schema
+
+    return json.dumps(pipeline_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,7 +123,22 @@ class ConfigProblem:
     reference: bool = attrs.field(default=False, kw_only=True)
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.message} @ {self.path}"
+        return f"{_shown_path(self.source)}: {self.message} @ {self.path}"
+
+
+def _shown_path(source: str) -> str:
+    """A file name as messages show it: relative to the working directory when the file is
+    inside it (``/home/ann/shop/pipeline.yaml`` in ``/home/ann/shop`` is ``pipeline.yaml``),
+    else as given. Origins that are not paths (``<command line>``) stay as they are."""
+    import os
+
+    if not source or source.startswith("<") or not os.path.isabs(source):
+        return source
+    try:
+        relative = os.path.relpath(source)
+    except ValueError:  # another drive (Windows)
+        return source
+    return source if relative.startswith("..") else relative
 
 
 class ConfigError(HooklineError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import pytest
 
 from hookline.cli import main
 from hookline.conformance import check_names
+from support.terminal import on_a_terminal
 
 TINY = Path(__file__).parent / "tiny_source.py"
 
@@ -38,6 +40,28 @@ def test_a_good_connector_passes_with_reports(
     assert junit.read_text().startswith("<?xml")
 
 
+def test_each_line_is_numbered_of_the_checks_selected(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "test", str(TINY), "--check", "describe", "--check", "read")
+    assert code == 0
+    numbered = re.findall(r"^\[\s*(\d+)/(\d+)\] (\w+)\s+(\S+)", out, re.M)
+    names = [n for n in check_names() if n.startswith(("describe.", "read."))]
+    assert len(names) > 9, "the test shows the padding of one-digit numbers"
+    assert numbered == [(str(i), str(len(names)), "ok", n) for i, n in enumerate(names, 1)]
+    assert f"\n[ 1/{len(names)}] ok    describe.identity" in out
+
+
+def test_on_a_terminal_a_bar_counts_the_checks(tmp_path: Path) -> None:
+    code, shown = on_a_terminal(
+        [sys.executable, "-m", "hookline", "test", str(TINY), "--check", "describe"], tmp_path
+    )
+    assert code == 0, shown
+    assert re.search(r"checks\s+━+\s+4/4\s+100%", shown), shown
+    assert "describe.secrets_marked" in shown
+    assert re.search(r"(?:^|\r)\[1/4\] ok\s+describe\.identity", shown, re.M), shown
+
+
 def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "test", str(TINY), "--json", "--check", "describe")
     assert code == 0
@@ -53,7 +77,7 @@ def test_a_defect_fails_the_named_check_and_exits_1(
     code, out, _ = _run(capsys, "test", str(TINY))
     assert code == 1
     line = next(x for x in out.splitlines() if "describe.capabilities_match_hooks" in x)
-    assert line.lstrip().startswith("FAIL")
+    assert re.match(rf"\[ 2/{len(check_names())}\] FAIL  ", line), line
     assert "implements hookline_check but does not declare capability 'check'" in line
     assert "Level: none" in out
 

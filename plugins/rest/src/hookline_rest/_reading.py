@@ -51,7 +51,7 @@ import httpx
 
 from hookline.errors import ReadError
 from hookline.http import HttpClient, Page, paginate
-from hookline.models import Batch, Record, State
+from hookline.models import Batch, ReadProgress, Record, State
 from hookline_rest._boundary import Bookmark, record_key
 from hookline_rest._client import ClientSender, pagination_spec
 from hookline_rest._cursor import cursor_key, later, minus
@@ -296,6 +296,7 @@ def read_stream(
     keyset = resumption(stream) == "bookmark"
     hidden = {*client.secret_params, *secret_params}
     position, pages_left, warned = start.page, stream.pagination.max_pages, False
+    received = 0  # records received in this read, for progress
     first: str | None = stream.name  # the walk's first request may be the kept page
     while True:
         pages = paginate(
@@ -306,14 +307,25 @@ def read_stream(
             max_pages=pages_left,
             state=position,
             secret_params=hidden,
+            total_header=stream.total_header,
         )
         anchored = False
+        before = received  # what earlier walks received: a new walk's total is what is left
         for page in pages:
             pages_left -= 1
+            received += len(page.records)
             records = walk.select(page)
             if incremental:
                 warned = _warn_about(stream, page, walk.bookmark, warned)
-            yield Batch(records=records, state=_state(stream, start, walk.reached, page))
+            progress = None
+            if page.total is not None:
+                known = max(before + page.total, received)
+                progress = ReadProgress(received, known, "records")
+            yield Batch(
+                records=records,
+                state=_state(stream, start, walk.reached, page),
+                progress=progress,
+            )
             if page.state is None or page.capped:
                 return
             if keyset and walk.older:

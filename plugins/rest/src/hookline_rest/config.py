@@ -395,6 +395,14 @@ class StreamConfig:
             "it. A page without the key fails the read (a null value is an empty page)."
         ),
     )
+    total_header: str | None = attrs.field(
+        default=None,
+        metadata=_description(
+            "A response header with the number of records the read will return, such as "
+            "X-Total-Count: a run then shows percent and time left (so does "
+            "pagination.total_path, from the body)."
+        ),
+    )
     primary_key: tuple[str, ...] = attrs.field(
         default=(),
         metadata=_description(

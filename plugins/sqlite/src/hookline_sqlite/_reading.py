@@ -31,7 +31,7 @@ from operator import itemgetter, setitem
 from typing import Any
 
 from hookline.errors import DiscoveryError, ReadError
-from hookline.models import Batch, Catalog, ConfiguredStream, State, Stream
+from hookline.models import Batch, Catalog, ConfiguredStream, ReadProgress, State, Stream
 from hookline_sqlite._database import SqliteDatabase
 from hookline_sqlite._names import quote
 from hookline_sqlite._tables import Column, TableInfo, inspect_table, list_tables
@@ -238,6 +238,7 @@ def _batches(
     order_sql = ", ".join(o if o == info.rowid else quote(o) for o in order)
     decoders = [(i, c.kind, not c.known) for i, c in enumerate(info.columns)]
     yielded = False
+    to_read, done = _rows_to_read(db, info, order, after, cursor is not None), 0
     while True:
         where, params = _where(order, after, cursor is not None)
         sql = f"SELECT {select} FROM {quote(info.name)} {where} ORDER BY {order_sql} LIMIT ?"
@@ -250,7 +251,9 @@ def _batches(
         last = rows[-1]
         after = [last[p] for p in positions]
         records = _records(names, rows, decoders)
-        yield Batch(records=records, state={"order": order, "after": after})
+        done += len(rows)
+        progress = None if to_read is None else ReadProgress(done, max(to_read, done), "rows")
+        yield Batch(records=records, state={"order": order, "after": after}, progress=progress)
         yielded = True
         if len(rows) < config.batch_size:
             break
@@ -271,3 +274,15 @@ def _records(
             # Setting an existing key keeps the record's field order.
             deque(map(setitem, records, repeat(names[index]), decoded), maxlen=0)
     return records
+
+
+def _rows_to_read(
+    db: SqliteDatabase, info: TableInfo, order: list[str], after: list[Any] | None, by_cursor: bool
+) -> int | None:
+    """How many rows the read has ahead of it (for progress); ``None`` if it cannot say."""
+    where, params = _where(order, after, by_cursor)
+    try:
+        row = db.reader().execute(f"SELECT count(*) FROM {quote(info.name)} {where}", params)
+        return int(row.fetchone()[0])
+    except sqlite3.Error:
+        return None  # the read itself will say what is wrong

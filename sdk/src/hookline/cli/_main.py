@@ -40,6 +40,7 @@ class _LazyGroup(click.Group):
         "install": ("hookline.cli._registry", "install"),
         "uninstall": ("hookline.cli._registry", "uninstall"),
         "registry": ("hookline.cli._registry", "registry"),
+        "schema": ("hookline.cli._schema", "schema"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

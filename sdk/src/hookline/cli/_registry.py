@@ -95,24 +95,31 @@ def validate(
     connector is rejected (exit 1) when a check fails, when it reaches no level, or when
     it installs a .pth file or shadows another connector's id.
     """
+    from hookline.cli._steps import StepProgress
     from hookline.registry._validate import PipOptions
     from hookline.registry._validate import validate as run_validation
 
     started = time.monotonic()
+    steps = StepProgress(0, what="validating")
 
-    def progress(line: str) -> None:
-        click.echo(f"  [{time.monotonic() - started:5.1f} s] {line}", err=True)
+    def progress(what: str, number: int, total: int) -> None:
+        if number > 1:
+            steps.finish()
+        steps.begin(what, total=total)
+        elapsed = time.monotonic() - started
+        steps.echo(f"  [{elapsed:5.1f} s] step {number} of {total}: {what}", err=True)
 
-    outcome = run_validation(
-        target,
-        registry_dir=registry_dir,
-        pip=PipOptions(find_links, index_url, no_index),
-        hookline_requirement=hookline_requirement,
-        timeout=timeout,
-        categories=categories,
-        progress=progress,
-        keep=keep,
-    )
+    with steps:
+        outcome = run_validation(
+            target,
+            registry_dir=registry_dir,
+            pip=PipOptions(find_links, index_url, no_index),
+            hookline_requirement=hookline_requirement,
+            timeout=timeout,
+            categories=categories,
+            progress=progress,
+            keep=keep,
+        )
     if as_json:
         echo_json(outcome.to_dict())
     else:
@@ -159,12 +166,15 @@ def build(registry_dir: Path, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("term", nargs=-1, required=True)
+@click.argument("term", nargs=-1)
 @_REGISTRY
 @click.option("--refresh", is_flag=True, help="Fetch a remote index again now.")
 @_JSON
 def search(term: tuple[str, ...], location: str | None, refresh: bool, as_json: bool) -> None:
-    """Find connectors in the registry by name, category, capability or kind."""
+    """Find connectors in the registry by name, category, capability or kind.
+
+    With no TERM, list every connector in the registry.
+    """
     from hookline.registry._index import load_index
 
     index = load_index(location, refresh=refresh)
@@ -172,8 +182,11 @@ def search(term: tuple[str, ...], location: str | None, refresh: bool, as_json: 
     if as_json:
         echo_json([_summary(entry) for entry in found])
         return
-    if not found:
+    if not found and term:
         click.echo(f"no connector matches {' '.join(term)!r} in {index.location}")
+        return
+    if not found:
+        click.echo(f"no connector in {index.location}")
         return
     rows = [
         [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -110,27 +109,36 @@ def test(
     from hookline.conformance._target import load_target
 
     connector = load_target(target)
-    out = sys.stdout
+
+    from hookline.cli._steps import StepProgress
+    from hookline.conformance._registry import Check
+
+    steps = StepProgress(0, what="checks", bar=False if as_json else None)
+
+    def start(number: int, total: int, check: Check) -> None:
+        steps.begin(check.name, total=total)
 
     def show(outcome: CheckOutcome) -> None:
         if not as_json:
-            out.write(redact(format_outcome(outcome)) + "\n")
-            out.flush()
+            steps.echo(f"{steps.label()} " + redact(format_outcome(outcome)).lstrip())
+        steps.finish()
 
     if not as_json:
         click.echo(f"Testing {connector.id} {connector.version} ({connector.info.kind})")
     scratch = workdir is None
     directory = workdir or Path(tempfile.mkdtemp(prefix=f"hookline-test-{connector.id}-"))
     try:
-        report = run_suite(
-            connector,
-            workdir=directory,
-            config_path=config_path,
-            checks=checks,
-            required_level=level,
-            on_result=show,
-            limits=Limits(max_records=max_records, seconds=time_limit),
-        )
+        with steps:
+            report = run_suite(
+                connector,
+                workdir=directory,
+                config_path=config_path,
+                checks=checks,
+                required_level=level,
+                on_result=show,
+                on_start=start,
+                limits=Limits(max_records=max_records, seconds=time_limit),
+            )
     finally:
         if scratch:
             shutil.rmtree(directory, ignore_errors=True)

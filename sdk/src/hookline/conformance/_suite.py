@@ -97,6 +97,7 @@ def run_suite(
     checks: Sequence[str] = (),
     required_level: str | None = None,
     on_result: Callable[[CheckOutcome], None] | None = None,
+    on_start: Callable[[int, int, Check], None] | None = None,
     plugins: Plugins | None = None,
     limits: Limits | None = None,
 ) -> Report:
@@ -112,6 +113,8 @@ def run_suite(
         checks: run only these checks (names or phases); default all.
         required_level: the level :attr:`Report.passed` requires (default bronze).
         on_result: called with each check's outcome as soon as it is known.
+        on_start: called before each check with its number (from 1), the number of
+            checks selected and the check: for progress.
         plugins: the cross-cutting plugins that take part, as in a run (default: every
             installed, enabled one); their wrappers see every phase the suite drives.
         limits: the record cap of every read and the time limit of every check (default
@@ -146,7 +149,9 @@ def run_suite(
         connector.attach(observer, _SPY)
         worker = Worker()
         try:
-            for item in selected:
+            for number, item in enumerate(selected, 1):
+                if on_start is not None:
+                    on_start(number, len(selected), item)
                 outcome = _run_bounded(worker, ctx, item, fixture_error)
                 report.checks.append(outcome)
                 if on_result is not None:

@@ -331,6 +331,9 @@ class Page:
             ``None`` when this is the last page. Plain JSON data without secrets (see
             the module), safe to store.
         capped: the walk stopped here because of ``max_pages`` although more pages remain.
+        total: how many records the whole walk holds, as this page says (the
+            ``total_header`` given to :func:`paginate`, else the spec's ``total_path``);
+            ``None`` when it does not say. For progress: percent and time left.
     """
 
     records: list[Any]
@@ -339,6 +342,16 @@ class Page:
     url: str
     state: State | None
     capped: bool = False
+    total: int | None = None
+
+
+def _total(response: httpx.Response, body: Any, header: str | None, path: str | None) -> int | None:
+    """The records the walk holds, from ``header`` if the response has it, else ``path``."""
+    if header is not None:
+        value = response.headers.get(header, "").strip()
+        if value.isdigit():
+            return int(value)
+    return _number(body, path)
 
 
 def _secret_names(client: _Sender, extra: Collection[str]) -> frozenset[str]:
@@ -428,6 +441,7 @@ def paginate(
     max_pages: int | None = None,
     state: Mapping[str, Any] | None = None,
     secret_params: Collection[str] = (),
+    total_header: str | None = None,
 ) -> Iterator[Page]:
     """Fetch page after page, yielding each one's records and the state to resume from.
 
@@ -445,6 +459,8 @@ def paginate(
         secret_params: more query parameters to keep out of page states (compared
             case-insensitively); registered secret values and a query ``ApiKeyAuth``'s
             parameter are kept out anyway. See the module for how they are put back.
+        total_header: a response header with the number of records the walk holds (such
+            as ``X-Total-Count``), for :attr:`Page.total`.
 
     Raises:
         ReadError: an HTTP error, a body that is not JSON, no list at ``records_path``, a
@@ -484,7 +500,8 @@ def paginate(
         capped = following is not None and max_pages is not None and number >= max_pages
         if capped:
             log.warning("%s: stopped at the page cap of %d pages; more pages remain", url, number)
-        yield Page(records, number, token, url, following, capped)
+        total = _total(response, body, total_header, getattr(pagination, "total_path", None))
+        yield Page(records, number, token, url, following, capped, total)
         if following is None or capped:
             return
         current = following

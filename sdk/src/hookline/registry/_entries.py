@@ -112,3 +112,15 @@ def write_entry(registry_dir: Path, entry: dict[str, Any]) -> Path:
         raise ConfigError(problems)
     write_json(path, entry)
     return path
+
+
+def report_location(connector_id: str) -> str:
+    """Where a connector's published conformance report is, relative to the registry."""
+    return f"reports/{connector_id}.json"
+
+
+def write_report(registry_dir: Path, connector_id: str, report: bytes) -> Path:
+    """Publish a connector's conformance report beside the index, atomically."""
+    path = registry_dir / report_location(connector_id)
+    write_atomically(path, report, shared=True)
+    return path

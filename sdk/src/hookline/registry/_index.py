@@ -53,7 +53,11 @@ class Index:
 
     def search(self, term: str) -> list[dict[str, Any]]:
         """Entries matching every word of ``term`` (id, title, description, categories,
-        capabilities, kind, package), best first: an id match before a text match."""
+        capabilities, kind, package), best first: an id match before a text match.
+
+        An empty ``term`` matches every entry. A connector of kind ``both`` matches
+        "source" and "destination" as well as "both".
+        """
         words = term.lower().split()
         found = []
         for entry in self.connectors:
@@ -64,6 +68,9 @@ class Index:
         return [entry for _, _, entry in sorted(found, key=lambda item: item[:2])]
 
 
+_KIND_WORDS = {"both": ("both", "source", "destination")}
+
+
 def searchable_text(entry: dict[str, Any]) -> str:
     """The lower-cased text a search matches an entry against."""
     metadata = entry.get("metadata", {})
@@ -71,7 +78,7 @@ def searchable_text(entry: dict[str, Any]) -> str:
         entry["id"],
         metadata.get("title", ""),
         entry.get("description", ""),
-        metadata.get("kind", ""),
+        *_KIND_WORDS.get(metadata.get("kind", ""), (metadata.get("kind", ""),)),
         entry.get("package", {}).get("name", ""),
         *entry.get("categories", []),
         *metadata.get("capabilities", []),

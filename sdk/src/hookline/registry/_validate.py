@@ -33,7 +33,14 @@ import attrs
 from hookline._version import __version__
 from hookline.errors import UsageError, ValidationTimeout
 from hookline.registry._artifact import artifact_record, the_wheel, wheel_command
-from hookline.registry._entries import SCHEMA_VERSION, entries_dir, read_entry, write_entry
+from hookline.registry._entries import (
+    SCHEMA_VERSION,
+    entries_dir,
+    read_entry,
+    report_location,
+    write_entry,
+    write_report,
+)
 
 #: The longest a whole validation may take by default, in seconds.
 DEFAULT_TIMEOUT = 900.0
@@ -53,6 +60,8 @@ class Validation:
         reasons: why it was rejected, one line each.
         hazards: packaging hazards found.
         seconds: how long the validation took.
+        reports: each connector's conformance report (JSON bytes), published beside its
+            entry as ``reports/<id>.json``.
     """
 
     target: str
@@ -61,6 +70,7 @@ class Validation:
     reasons: list[str] = attrs.field(factory=list)
     hazards: list[str] = attrs.field(factory=list)
     seconds: float = 0.0
+    reports: dict[str, bytes] = attrs.field(factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON data."""
@@ -204,7 +214,7 @@ def validate(
     timeout: float = DEFAULT_TIMEOUT,
     known: dict[str, str] | None = None,
     categories: Sequence[str] = (),
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str, int, int], None] = lambda *_: None,
     keep: Path | None = None,
 ) -> Validation:
     """Validate ``target`` in a fresh environment and write its entries' evidence.
@@ -218,7 +228,9 @@ def validate(
         known: connector ids already in the registry and their packages, to find
             shadowing (default: the entries of ``registry_dir``).
         categories: categories for a new entry.
-        progress: told what the validation is doing, a line at a time.
+        progress: told what the validation is doing, a step at a time: what, the step's
+            number (from 1) and the number of steps (which grows when the package turns
+            out to declare more than one connector, each tested in a step of its own).
         keep: keep the environment and the report in this directory.
 
     Raises:
@@ -240,7 +252,7 @@ def validate(
             hookline_requirement or default_hookline_requirement(),
             known,
             categories,
-            progress,
+            _Steps(progress),
         )
     except ValidationTimeout:
         result.reasons.append(
@@ -254,6 +266,24 @@ def validate(
     return result
 
 
+#: The steps before the conformance suite runs: environment, hookline, wheel, its install,
+#: the load check. Then one step per connector the package declares.
+_STEPS_BEFORE_THE_SUITE = 5
+
+
+@attrs.define
+class _Steps:
+    """Numbers the steps told to a ``progress`` callback."""
+
+    tell: Callable[[str, int, int], None]
+    done: int = 0
+    total: int = _STEPS_BEFORE_THE_SUITE + 1
+
+    def __call__(self, what: str) -> None:
+        self.done += 1
+        self.tell(what, self.done, max(self.total, self.done))
+
+
 def _run(
     result: Validation,
     requirement: str,
@@ -265,7 +295,7 @@ def _run(
     hookline_requirement: str,
     known: dict[str, str] | None,
     categories: Sequence[str],
-    progress: Callable[[str], None],
+    progress: _Steps,
 ) -> None:
     environment = workdir / "env"
     progress(f"creating a fresh environment in {environment}")
@@ -325,6 +355,7 @@ def _run(
     if result.reasons:
         return
 
+    progress.total = _STEPS_BEFORE_THE_SUITE + len(package["ids"])
     for connector_id in package["ids"]:
         progress(f"running the conformance suite against {connector_id!r}")
         entry = _test_one(
@@ -343,6 +374,9 @@ def _run(
             entry["evidence"]["hazards"] = list(result.hazards)
     for entry in result.entries:
         write_entry(registry_dir, entry)
+        report = result.reports.get(entry["id"])
+        if report is not None:
+            write_report(registry_dir, entry["id"], report)
 
 
 def _tested_wheel(
@@ -399,6 +433,7 @@ def _test_one(
         return None
     raw = report_path.read_bytes()
     report = json.loads(raw)
+    result.reports[connector_id] = raw
     for check in report["checks"]:
         if check["status"] == "failed":
             result.reasons.append(f"{connector_id}: {check['name']} failed: {check['message']}")
@@ -432,6 +467,8 @@ def _entry(
             "requirement": f"{package['name']}=={package['version']}",
         },
         "repository": existing.get("repository") or _repository(package),
+        "documentation": existing.get("documentation")
+        or _project_url(package, ("documentation", "docs")),
         "description": existing.get("description") or info.get("description") or package["summary"],
         "categories": sorted(set(existing.get("categories", [])) | set(categories)),
         "maintainer": existing.get("maintainer") or package["author"] or "unknown",
@@ -456,6 +493,7 @@ def _entry(
             "failed": by_status["failed"],
             "skipped": by_status["skipped"],
             "report_digest": "sha256:" + hashlib.sha256(canonical.encode()).hexdigest(),
+            "report": report_location(connector_id),
             "hazards": [],
             "reasons": [],
             "seconds": round(sum(c["seconds"] for c in report["checks"]), 2),
@@ -483,12 +521,18 @@ def _not_proven(report: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _repository(package: dict[str, Any]) -> str | None:
+    found = _project_url(package, ("repository", "source", "source code", "code"))
+    home = package.get("home_page")
+    return found or (str(home) if home else None)
+
+
+def _project_url(package: dict[str, Any], labels: tuple[str, ...]) -> str | None:
+    """The first of the package's project URLs (``Label, URL``) with one of ``labels``."""
     for url in package.get("urls", []):
         label, _, link = str(url).partition(",")
-        if label.strip().lower() in ("repository", "source", "source code", "code"):
+        if label.strip().lower() in labels:
             return link.strip()
-    home = package.get("home_page")
-    return str(home) if home else None
+    return None
 
 
 def _known_ids(registry_dir: Path) -> dict[str, str]:
