@@ -5,7 +5,6 @@ lines elsewhere."""
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any
 
 import click
@@ -23,7 +22,6 @@ class StepProgress:
         self.total = total
         self.done = 0
         self._what = what
-        self._started = time.monotonic()
         self._bar = sys.stderr.isatty() if bar is None else bar
         self._progress: Any = None
         self._task: Any = None
@@ -79,11 +77,10 @@ class StepProgress:
         if self._progress is not None:
             self._progress.update(self._task, completed=self.done)
 
-    def label(self, number: int | None = None) -> str:
-        """``[ 3/45]``: a step's number (default: the next) of the total, width-aligned."""
-        number = self.done + 1 if number is None else number
+    def label(self) -> str:
+        """``[ 3/45]``: the running step's number of the total, width-aligned."""
         width = len(str(self.total))
-        return f"[{number:>{width}}/{self.total}]"
+        return f"[{self.done + 1:>{width}}/{self.total}]"
 
     def echo(self, line: str, *, err: bool = False) -> None:
         """Write a line above the bar (or plainly, without one)."""
